@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "argus",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "argus", targets: ["argus"]),
+        .library(name: "ArgusCore", targets: ["ArgusCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Pure logic and wire formats: no I/O.
+        .target(
+            name: "ArgusCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // The storage protocol and its records: no database types.
+        .target(name: "ArgusStorage", dependencies: ["ArgusCore"], swiftSettings: strict),
+        // The embedded SQLite implementation (GRDB).
+        .target(
+            name: "ArgusSQLite",
+            dependencies: ["ArgusCore", "ArgusStorage", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // HTTP: controllers, middleware, services, buildApplication.
+        .target(
+            name: "ArgusServer",
+            dependencies: [
+                "ArgusCore", "ArgusStorage", "ArgusSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "argus",
+            dependencies: [
+                "ArgusServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ArgusServerTests",
+            dependencies: [
+                "ArgusServer", "ArgusSQLite",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ArgusCLITests", dependencies: ["argus", "ArgusCore"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Browser, OS and device read from a user agent string (v4 `browser_details`).
+public struct BrowserDetails: Sendable, Equatable {
+    public var browserName = "Other"
+    public var browserMajorVersion = ""
+    public var browserFullVersion = ""
+    public var os = "Other"
+    public var osVersion = ""
+    public var device = "Other"
+
+    public init() {}
+
+    public var json: JSON {
+        [
+            "browser_name": .string(browserName),
+            "browser_major_version": .string(browserMajorVersion),
+            "browser_full_version": .string(browserFullVersion),
+            "os": .string(os),
+            "os_version": .string(osVersion),
+            "device": .string(device),
+        ]
+    }
+
+    /// Order matters: Edge, Opera and Samsung also say "Chrome"; Chrome also says "Safari".
+    static let browsers: [(token: String, name: String)] = [
+        ("EdgiOS/", "Edge"), ("EdgA/", "Edge"), ("Edg/", "Edge"), ("Edge/", "Edge"),
+        ("OPR/", "Opera"), ("YaBrowser/", "Yandex Browser"), ("SamsungBrowser/", "Samsung Internet"),
+        ("HeadlessChrome/", "Headless Chrome"), ("CriOS/", "Chrome Mobile iOS"), ("FxiOS/", "Firefox iOS"),
+        ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Version/", "Safari"),
+    ]
+
+    public static func parse(userAgent ua: String) -> BrowserDetails {
+        var d = BrowserDetails()
+        for (token, name) in browsers {
+            guard let version = versionAfter(token, in: ua) else { continue }
+            if token == "Version/" && !ua.contains("Safari/") { continue }
+            d.browserName = name
+            d.browserFullVersion = version
+            d.browserMajorVersion = String(version.prefix { $0 != "." })
+            break
+        }
+        if d.browserName == "Chrome", ua.contains("Mobile") { d.browserName = "Chrome Mobile" }
+        if d.browserName == "Safari", ua.contains("Mobile/") { d.browserName = "Mobile Safari" }
+
+        if let v = versionAfter("Windows NT ", in: ua) {
+            d.os = "Windows"
+            d.osVersion = ["10.0": "10", "6.3": "8.1", "6.2": "8", "6.1": "7", "6.0": "Vista", "5.1": "XP"][v] ?? v
+        } else if ua.contains("iPhone") || ua.contains("iPad") || ua.contains("iPod") {
+            d.os = "iOS"
+            d.osVersion = (versionAfter("OS ", in: ua) ?? "").replacingUnderscores()
+            d.device = ua.contains("iPad") ? "iPad" : (ua.contains("iPod") ? "iPod" : "iPhone")
+        } else if let v = versionAfter("Android ", in: ua) {
+            d.os = "Android"
+            d.osVersion = v
+            d.device = androidModel(ua) ?? "Generic Smartphone"
+        } else if ua.contains("Mac OS X") {
+            d.os = "Mac OS X"
+            d.osVersion = (versionAfter("Mac OS X ", in: ua) ?? "").replacingUnderscores()
+        } else if ua.contains("CrOS") {
+            d.os = "Chrome OS"
+        } else if ua.contains("Linux") {
+            d.os = "Linux"
+        }
+        return d
+    }
+
+    /// The run of version characters after `token`, if the token is present.
+    static func versionAfter(_ token: String, in ua: String) -> String? {
+        guard let range = ua.range(of: token) else { return nil }
+        let version = ua[range.upperBound...].prefix { $0.isNumber || $0 == "." || $0 == "_" }
+        return version.isEmpty ? nil : String(version)
+    }
+
+    static func androidModel(_ ua: String) -> String? {
+        // "(Linux; Android 14; SM-S918B) AppleWebKit…": the model follows the Android version.
+        guard let open = ua.firstIndex(of: "("), let close = ua[open...].firstIndex(of: ")") else { return nil }
+        let parts = ua[ua.index(after: open)..<close].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let i = parts.firstIndex(where: { $0.hasPrefix("Android") }), i + 1 < parts.count else { return nil }
+        let model = parts[i + 1].replacingOccurrences(of: " Build/", with: "|").split(separator: "|").first.map(String.init)
+        guard let model, !model.isEmpty, model != "K", model != "wv" else { return nil }
+        return model
+    }
+}
+
+extension String {
+    fileprivate func replacingUnderscores() -> String { replacingOccurrences(of: "_", with: ".") }
+}

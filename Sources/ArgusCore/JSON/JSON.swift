@@ -1,0 +1,137 @@
+/// A JSON value that keeps object keys in order and tells integers from
+/// other numbers, so that what Argus writes is byte-for-byte reproducible
+/// (signed and sealed payloads are compared as bytes).
+public enum JSON: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSON])
+    case object(JSONObject)
+
+    public subscript(key: String) -> JSON? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// An integer, also from a double with an integral value.
+    public var intValue: Int64? {
+        switch self {
+        case .int(let i): return i
+        case .double(let d) where d.rounded() == d && abs(d) < 9.0e15: return Int64(d)
+        default: return nil
+        }
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+
+    public var arrayValue: [JSON]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    public var objectValue: JSONObject? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// The JSON type's name, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .int, .double: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+/// An ordered JSON object. A key set twice keeps its first place and its last value.
+public struct JSONObject: Sendable, Equatable {
+    public private(set) var entries: [(key: String, value: JSON)]
+
+    public init() { entries = [] }
+
+    public init(_ entries: [(String, JSON)]) {
+        self.entries = []
+        self.entries.reserveCapacity(entries.count)
+        for (k, v) in entries { self[k] = v }
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+    public var keys: [String] { entries.map(\.key) }
+
+    public subscript(key: String) -> JSON? {
+        get {
+            for entry in entries where entry.key == key { return entry.value }
+            return nil
+        }
+        set {
+            if let i = entries.firstIndex(where: { $0.key == key }) {
+                if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
+            } else if let newValue {
+                entries.append((key, newValue))
+            }
+        }
+    }
+
+    /// Appends without looking for an existing key (the caller knows it is new).
+    public mutating func append(_ key: String, _ value: JSON) {
+        entries.append((key, value))
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        guard lhs.entries.count == rhs.entries.count else { return false }
+        for (a, b) in zip(lhs.entries, rhs.entries) where a.key != b.key || a.value != b.value {
+            return false
+        }
+        return true
+    }
+}
+
+extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByNilLiteral, ExpressibleByArrayLiteral,
+    ExpressibleByDictionaryLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSON)...) { self = .object(JSONObject(elements)) }
+}
+
+extension JSON {
+    public init(_ value: String?) { self = value.map { .string($0) } ?? .null }
+    public init(_ value: Int) { self = .int(Int64(value)) }
+    public init(_ value: Int64?) { self = value.map { .int($0) } ?? .null }
+    public init(_ value: Bool?) { self = value.map { .bool($0) } ?? .null }
+    public init(_ value: Double?) { self = value.map { .double($0) } ?? .null }
+    public init(strings: [String]) { self = .array(strings.map { .string($0) }) }
+}

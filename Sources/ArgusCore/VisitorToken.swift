@@ -1,0 +1,57 @@
+import Crypto
+import Foundation
+
+/// The token the agent stores and sends back: `v1.<payload>.<mac>`, both
+/// base64url. The payload names the environment, the visitor and the time the
+/// token was issued; the MAC is HMAC-SHA256 (first 16 bytes) under a key that
+/// only the server holds, so nobody can forge a token for another visitor.
+public struct VisitorToken: Sendable, Equatable {
+    public let environmentID: String
+    public let visitorID: String
+    public let issuedAtMs: Int64
+
+    public init(environmentID: String, visitorID: String, issuedAtMs: Int64) {
+        self.environmentID = environmentID
+        self.visitorID = visitorID
+        self.issuedAtMs = issuedAtMs
+    }
+}
+
+public struct VisitorTokenSigner: Sendable {
+    static let prefix = "v1"
+    static let macLength = 16
+    private let key: SymmetricKey
+
+    public init(key: SymmetricKey) { self.key = key }
+
+    /// Derives the token key from the installation's master key.
+    public init(masterKey: SymmetricKey) {
+        self.key = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: masterKey, info: Data("argus visitor token v1".utf8), outputByteCount: 32)
+    }
+
+    public func sign(_ token: VisitorToken) -> String {
+        let payload = "\(token.environmentID)|\(token.visitorID)|\(token.issuedAtMs)"
+        let body = "\(Self.prefix).\(Base64URL.encode(Array(payload.utf8)))"
+        return "\(body).\(Base64URL.encode(mac(body)))"
+    }
+
+    /// The token's contents if it is well formed and its MAC is ours; nil otherwise.
+    public func verify(_ string: String) -> VisitorToken? {
+        guard string.utf8.count <= 512 else { return nil }
+        let parts = string.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == Self.prefix,
+            let given = Base64URL.decode(parts[2]), given.count == Self.macLength,
+            let payloadBytes = Base64URL.decode(parts[1])
+        else { return nil }
+        let body = "\(parts[0]).\(parts[1])"
+        guard SecretHash.constantTimeEquals(mac(body), given) else { return nil }
+        let fields = String(decoding: payloadBytes, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
+        guard fields.count == 3, let issued = Int64(fields[2]) else { return nil }
+        return VisitorToken(environmentID: String(fields[0]), visitorID: String(fields[1]), issuedAtMs: issued)
+    }
+
+    private func mac(_ body: String) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key).prefix(Self.macLength))
+    }
+}

@@ -1,0 +1,63 @@
+import GRDB
+
+/// Versioned migrations. A released migration is never edited: add a new one.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1_core") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE settings (
+                      name TEXT PRIMARY KEY,
+                      value BLOB NOT NULL
+                    );
+                    CREATE TABLE environments (
+                      id TEXT PRIMARY KEY,
+                      name TEXT NOT NULL UNIQUE,
+                      created_at INTEGER NOT NULL,
+                      retention_days INTEGER NOT NULL DEFAULT 365
+                    );
+                    CREATE TABLE api_keys (
+                      id TEXT PRIMARY KEY,
+                      environment_id TEXT REFERENCES environments(id),
+                      kind TEXT NOT NULL,
+                      public_value TEXT UNIQUE,
+                      secret_hash TEXT UNIQUE,
+                      sealed_secret BLOB,
+                      scopes TEXT NOT NULL DEFAULT '',
+                      allowed_origins TEXT NOT NULL DEFAULT '',
+                      name TEXT NOT NULL DEFAULT '',
+                      created_at INTEGER NOT NULL,
+                      revoked_at INTEGER,
+                      rate_limit_per_second INTEGER
+                    );
+                    CREATE INDEX api_keys_environment ON api_keys(environment_id, kind);
+                    CREATE TABLE visitors (
+                      environment_id TEXT NOT NULL,
+                      id TEXT NOT NULL,
+                      first_seen_at INTEGER NOT NULL,
+                      last_seen_at INTEGER NOT NULL,
+                      event_count INTEGER NOT NULL,
+                      fingerprint_hash TEXT NOT NULL,
+                      profile BLOB NOT NULL,
+                      PRIMARY KEY (environment_id, id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX visitors_fingerprint ON visitors(environment_id, fingerprint_hash, last_seen_at);
+                    CREATE TABLE events (
+                      id TEXT PRIMARY KEY,
+                      environment_id TEXT NOT NULL,
+                      visitor_id TEXT NOT NULL,
+                      timestamp INTEGER NOT NULL,
+                      linked_id TEXT,
+                      ip_address TEXT NOT NULL,
+                      suspect INTEGER NOT NULL DEFAULT 0,
+                      document BLOB NOT NULL,
+                      components BLOB NOT NULL
+                    );
+                    CREATE INDEX events_environment_time ON events(environment_id, timestamp);
+                    CREATE INDEX events_visitor ON events(environment_id, visitor_id, timestamp);
+                    """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,242 @@
+import ArgusCore
+import ArgusStorage
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, shared safely by the
+/// server and the CLI (several processes may open it at once).
+public final class SQLiteStore: ArgusStore {
+    public enum Synchronous: String, Sendable {
+        /// Survives a crash of the process; the last commits may be lost on power failure.
+        case normal = "NORMAL"
+        /// Also survives power failure, at the cost of an fsync per commit.
+        case full = "FULL"
+    }
+
+    let pool: DatabasePool
+    public let path: String
+
+    public init(path: String, synchronous: Synchronous = .normal) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+    }
+
+    /// Opens (creating if needed) `argus.sqlite` in `directory`.
+    public convenience init(directory: String, synchronous: Synchronous = .normal) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try self.init(path: (directory as NSString).appendingPathComponent("argus.sqlite"), synchronous: synchronous)
+    }
+
+    public func migrate() async throws {
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: settings
+
+    public func setting(_ name: String) async throws -> [UInt8]? {
+        try await pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT value FROM settings WHERE name = ?", arguments: [name]).map(Array.init)
+        }
+    }
+
+    public func settingInsertIfAbsent(_ name: String, value: [UInt8]) async throws -> [UInt8] {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+                arguments: [name, Data(value)])
+            return try Data.fetchOne(db, sql: "SELECT value FROM settings WHERE name = ?", arguments: [name]).map(Array.init) ?? value
+        }
+    }
+
+    // MARK: environments
+
+    public func createEnvironment(_ e: EnvironmentRecord) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO environments (id, name, created_at, retention_days) VALUES (?, ?, ?, ?)",
+                    arguments: [e.id, e.name, e.createdAt, e.retentionDays])
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError.conflict("environment '\(e.name)' exists")
+        }
+    }
+
+    public func environment(named name: String) async throws -> EnvironmentRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM environments WHERE name = ?", arguments: [name]).map(Self.environment)
+        }
+    }
+
+    public func environment(id: String) async throws -> EnvironmentRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM environments WHERE id = ?", arguments: [id]).map(Self.environment)
+        }
+    }
+
+    public func environments() async throws -> [EnvironmentRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM environments ORDER BY created_at, name").map(Self.environment)
+        }
+    }
+
+    static func environment(_ row: Row) -> EnvironmentRecord {
+        EnvironmentRecord(id: row["id"], name: row["name"], createdAt: row["created_at"], retentionDays: row["retention_days"])
+    }
+
+    // MARK: keys
+
+    public func insertKey(_ k: KeyRecord) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO api_keys (id, environment_id, kind, public_value, secret_hash, sealed_secret, scopes,
+                          allowed_origins, name, created_at, revoked_at, rate_limit_per_second)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        k.id, k.environmentID, k.kind.rawValue, k.publicValue, k.secretHash, k.sealedSecret.map { Data($0) },
+                        k.scopes.map(\.rawValue).joined(separator: ","), k.allowedOrigins.joined(separator: " "), k.name,
+                        k.createdAt, k.revokedAt, k.rateLimitPerSecond,
+                    ])
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError.conflict("key exists")
+        }
+    }
+
+    public func key(publicValue: String) async throws -> KeyRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE public_value = ?", arguments: [publicValue]).map(Self.key)
+        }
+    }
+
+    public func key(secretHash: String) async throws -> KeyRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE secret_hash = ?", arguments: [secretHash]).map(Self.key)
+        }
+    }
+
+    public func keys(environmentID: String?, kind: KeyKind) async throws -> [KeyRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM api_keys WHERE environment_id IS ? AND kind = ? ORDER BY created_at, id",
+                arguments: [environmentID, kind.rawValue]
+            ).map(Self.key)
+        }
+    }
+
+    public func revokeKey(id: String, at: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [at, id])
+            return db.changesCount > 0
+        }
+    }
+
+    static func key(_ row: Row) -> KeyRecord {
+        let scopes: String = row["scopes"]
+        let origins: String = row["allowed_origins"]
+        return KeyRecord(
+            id: row["id"], environmentID: row["environment_id"], kind: KeyKind(rawValue: row["kind"]) ?? .secret,
+            publicValue: row["public_value"], secretHash: row["secret_hash"],
+            sealedSecret: (row["sealed_secret"] as Data?).map(Array.init),
+            scopes: scopes.split(separator: ",").compactMap { Scope(rawValue: String($0)) },
+            allowedOrigins: origins.split(separator: " ").map(String.init), name: row["name"],
+            createdAt: row["created_at"], revokedAt: row["revoked_at"], rateLimitPerSecond: row["rate_limit_per_second"])
+    }
+
+    // MARK: events and visitors
+
+    public func recordEvent(_ e: StoredEvent, visitor v: VisitorRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO events (id, environment_id, visitor_id, timestamp, linked_id, ip_address, suspect, document, components)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    e.id, e.environmentID, e.visitorID, e.timestamp, e.linkedID, e.ipAddress, e.suspect,
+                    Data(e.document), Data(e.components),
+                ])
+            try db.execute(
+                sql: """
+                    INSERT INTO visitors (environment_id, id, first_seen_at, last_seen_at, event_count, fingerprint_hash, profile)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(environment_id, id) DO UPDATE SET
+                      first_seen_at = min(first_seen_at, excluded.first_seen_at),
+                      last_seen_at = max(last_seen_at, excluded.last_seen_at),
+                      event_count = visitors.event_count + 1,
+                      fingerprint_hash = excluded.fingerprint_hash,
+                      profile = excluded.profile
+                    """,
+                arguments: [v.environmentID, v.id, v.firstSeenAt, v.lastSeenAt, v.eventCount, v.fingerprintHash, Data(v.profile)])
+        }
+    }
+
+    public func event(id: String, environmentID: String?) async throws -> StoredEvent? {
+        try await pool.read { db in
+            let row: Row?
+            if let environmentID {
+                row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM events WHERE id = ? AND environment_id = ?", arguments: [id, environmentID])
+            } else {
+                row = try Row.fetchOne(db, sql: "SELECT * FROM events WHERE id = ?", arguments: [id])
+            }
+            return row.map(Self.event)
+        }
+    }
+
+    static func event(_ row: Row) -> StoredEvent {
+        StoredEvent(
+            id: row["id"], environmentID: row["environment_id"], visitorID: row["visitor_id"], timestamp: row["timestamp"],
+            linkedID: row["linked_id"], ipAddress: row["ip_address"], suspect: row["suspect"],
+            document: Array(row["document"] as Data), components: Array(row["components"] as Data))
+    }
+
+    public func visitor(id: String, environmentID: String) async throws -> VisitorRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM visitors WHERE environment_id = ? AND id = ?", arguments: [environmentID, id]
+            ).map(Self.visitor)
+        }
+    }
+
+    public func visitor(fingerprintHash hash: String, environmentID: String) async throws -> VisitorRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM visitors WHERE environment_id = ? AND fingerprint_hash = ?
+                    ORDER BY last_seen_at DESC LIMIT 1
+                    """,
+                arguments: [environmentID, hash]
+            ).map(Self.visitor)
+        }
+    }
+
+    static func visitor(_ row: Row) -> VisitorRecord {
+        VisitorRecord(
+            environmentID: row["environment_id"], id: row["id"], firstSeenAt: row["first_seen_at"],
+            lastSeenAt: row["last_seen_at"], eventCount: row["event_count"], fingerprintHash: row["fingerprint_hash"],
+            profile: Array(row["profile"] as Data))
+    }
+
+    public func eventCount(environmentID: String?) async throws -> Int {
+        try await pool.read { db in
+            if let environmentID {
+                return try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE environment_id = ?", arguments: [environmentID]) ?? 0
+            }
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Everything `argus` reads from flags and the environment (spec §9).
+public struct ArgusConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Holds the SQLite database and, unless `ARGUS_MASTER_KEY` is set, the generated master key.
+    public var dataDirectory = "./argus-data"
+    /// `postgres://…`; nil: SQLite under `dataDirectory`.
+    public var databaseURL: String?
+    public var redisURL: String?
+    /// base64 of 32 bytes; nil: generated once into `dataDirectory/master.key`.
+    public var masterKey: String?
+    /// `full` fsyncs every commit (survives power loss); `normal` survives process crashes.
+    public var sqliteSynchronous = "normal"
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
+    public var trustedProxies: [String] = []
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// Reads `ARGUS_*` variables over the defaults.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> ArgusConfig {
+        var c = ArgusConfig()
+        if let v = env["ARGUS_HOST"], !v.isEmpty { c.host = v }
+        if let v = env["ARGUS_PORT"], let p = Int(v) { c.port = p }
+        if let v = env["ARGUS_DATA_DIR"], !v.isEmpty { c.dataDirectory = v }
+        if let v = env["ARGUS_DATABASE_URL"], !v.isEmpty { c.databaseURL = v }
+        if let v = env["ARGUS_REDIS_URL"], !v.isEmpty { c.redisURL = v }
+        if let v = env["ARGUS_MASTER_KEY"], !v.isEmpty { c.masterKey = v }
+        if let v = env["ARGUS_SQLITE_SYNCHRONOUS"], !v.isEmpty { c.sqliteSynchronous = v.lowercased() }
+        if let v = env["ARGUS_TRUSTED_PROXIES"], !v.isEmpty {
+            c.trustedProxies = v.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+        }
+        if let v = env["ARGUS_LOG_LEVEL"], !v.isEmpty { c.logLevel = v }
+        return c
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,129 @@
+import ArgusCore
+import ArgusStorage
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `POST /v1/identify` (agent-protocol.md): validates, authenticates the
+/// public key, identifies, stores the event, answers the agent.
+struct IdentifyController {
+    let runtime: ArgusRuntime
+
+    static let proxySecretHeader = HTTPField.Name("FPJS-Proxy-Secret")!
+    static let proxyClientIPHeader = HTTPField.Name("FPJS-Proxy-Client-IP")!
+    static let forwardedForHeader = HTTPField.Name("X-Forwarded-For")!
+
+    func addRoutes(to router: Router<ArgusRequestContext>) {
+        router.post("/v1/identify", use: identify)
+        router.on("/v1/identify", method: .options, use: preflight)
+    }
+
+    @Sendable func preflight(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        var headers = HTTPFields()
+        if let origin = request.headers[.origin] {
+            headers[.accessControlAllowOrigin] = origin
+            headers[.accessControlAllowMethods] = "POST, OPTIONS"
+            headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders] ?? "Content-Type"
+            headers[.accessControlMaxAge] = "86400"
+        }
+        headers[.vary] = "Origin"
+        return Response(status: .noContent, headers: headers)
+    }
+
+    @Sendable func identify(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        var request = request
+        let origin = request.headers[.origin]
+        do {
+            var response = try await handle(&request, context: context, origin: origin)
+            addCORS(&response.headers, origin: origin)
+            return response
+        } catch let error as APIError {
+            var response = try error.response(from: request, context: context)
+            addCORS(&response.headers, origin: origin)
+            return response
+        }
+    }
+
+    func addCORS(_ headers: inout HTTPFields, origin: String?) {
+        headers[.vary] = "Origin"
+        if let origin { headers[.accessControlAllowOrigin] = origin }
+    }
+
+    func handle(_ request: inout Request, context: ArgusRequestContext, origin: String?) async throws -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: IdentifyRequest.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "body_too_large", "request body is larger than \(IdentifyRequest.maxBodyBytes) bytes")
+        }
+        let parsed: JSON
+        do {
+            parsed = try JSONParser.parse(body.readableBytesView)
+        } catch {
+            throw APIError(.badRequest, "request_cannot_be_parsed", "body is not valid JSON: \(error)")
+        }
+        let identify: IdentifyRequest
+        switch IdentifyRequest.validate(parsed) {
+        case .success(let r): identify = r
+        case .failure(let e): throw APIError(.badRequest, "request_cannot_be_parsed", "invalid fields: \(e)")
+        }
+
+        guard let key = try await runtime.keyRing.publicKey(identify.publicKey), let environmentID = key.environmentID else {
+            throw APIError(.forbidden, "public_key_not_found", "unknown or revoked public key")
+        }
+        if let origin, !key.allowedOrigins.isEmpty, !key.allowedOrigins.contains(origin) {
+            throw APIError(.forbidden, "origin_not_allowed", "this public key does not accept requests from \(origin)")
+        }
+
+        let clientIP = try await clientIP(request, context: context, environmentID: environmentID)
+        let now = runtime.clock.nowMs()
+        let token = identify.token.flatMap(runtime.tokenSigner.verify)
+        let visit = Visit(environmentID: environmentID, request: identify, token: token, clientIP: clientIP, timestampMs: now)
+        let resolution = try await runtime.identifier.resolve(visit)
+
+        let event = Event(
+            eventID: Identifiers.eventID(timestampMs: now), timestamp: now, environmentID: environmentID,
+            linkedID: identify.linkedID, tags: identify.tag ?? JSONObject(), url: identify.url ?? "",
+            clientReferrer: identify.referrer ?? "", ipAddress: clientIP,
+            userAgent: identify.components.userAgent ?? request.headers[.userAgent] ?? "",
+            identification: IdentificationResult(
+                visitorID: resolution.visitorID, visitorFound: resolution.visitorFound, confidence: resolution.confidence,
+                firstSeenAt: resolution.firstSeenAt, lastSeenAt: resolution.lastSeenAt))
+        let stored = StoredEvent(
+            id: event.eventID, environmentID: environmentID, visitorID: resolution.visitorID, timestamp: now,
+            linkedID: identify.linkedID, ipAddress: clientIP, document: event.jsonBytes,
+            components: JSONWriter.bytes(.object(identify.components.raw)))
+        try await runtime.store.recordEvent(stored, visitor: resolution.visitor)
+        await runtime.identifier.committed(visit, resolution)
+
+        let newToken = runtime.tokenSigner.sign(
+            VisitorToken(environmentID: environmentID, visitorID: resolution.visitorID, issuedAtMs: now))
+        var answer = JSONObject()
+        answer.append("requestId", .string(event.eventID))
+        answer.append("visitorId", .string(resolution.visitorID))
+        answer.append("visitorFound", .bool(resolution.visitorFound))
+        answer.append("confidence", ["score": .double(resolution.confidence)])
+        answer.append("token", .string(newToken))
+        var response = JSONResponse.make(.object(answer))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// The browser's address: from a valid proxy integration's header, else
+    /// from a trusted reverse proxy's X-Forwarded-For, else the TCP peer.
+    func clientIP(_ request: Request, context: ArgusRequestContext, environmentID: String) async throws -> String {
+        let peer = context.peerAddress.flatMap(IPAddress.canonical) ?? "0.0.0.0"
+        if let secret = request.headers[Self.proxySecretHeader],
+            let claimed = request.headers[Self.proxyClientIPHeader].flatMap(IPAddress.canonical),
+            try await runtime.keyRing.isProxySecret(secret, environmentID: environmentID)
+        {
+            return claimed
+        }
+        if runtime.config.trustedProxies.contains(peer), let forwarded = request.headers[Self.forwardedForHeader],
+            let last = forwarded.split(separator: ",").last.flatMap(IPAddress.canonical)
+        {
+            return last
+        }
+        return peer
+    }
+}

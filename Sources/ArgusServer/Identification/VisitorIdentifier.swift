@@ -1,0 +1,59 @@
+import ArgusCore
+import ArgusStorage
+
+/// One visit to identify: what the agent sent and where it came from.
+public struct Visit: Sendable {
+    public var environmentID: String
+    public var request: IdentifyRequest
+    /// The token's contents when its signature is valid (the environment is not checked yet).
+    public var token: VisitorToken?
+    public var clientIP: String
+    public var timestampMs: Int64
+
+    public init(environmentID: String, request: IdentifyRequest, token: VisitorToken?, clientIP: String, timestampMs: Int64) {
+        self.environmentID = environmentID
+        self.request = request
+        self.token = token
+        self.clientIP = clientIP
+        self.timestampMs = timestampMs
+    }
+}
+
+/// The identifier's answer for a visit.
+public struct Resolution: Sendable {
+    public var visitorID: String
+    public var visitorFound: Bool
+    /// Probability that `visitorID` is the right id.
+    public var confidence: Double
+    public var firstSeenAt: Int64
+    /// The previous visit's time; the visit's own time for a new visitor.
+    public var lastSeenAt: Int64
+    /// A valid token named a visitor whose device does not fit these components.
+    public var tokenMismatch: Bool
+    /// The visitor's state to store with the event.
+    public var visitor: VisitorRecord
+
+    public init(
+        visitorID: String, visitorFound: Bool, confidence: Double, firstSeenAt: Int64, lastSeenAt: Int64,
+        tokenMismatch: Bool, visitor: VisitorRecord
+    ) {
+        self.visitorID = visitorID
+        self.visitorFound = visitorFound
+        self.confidence = confidence
+        self.firstSeenAt = firstSeenAt
+        self.lastSeenAt = lastSeenAt
+        self.tokenMismatch = tokenMismatch
+        self.visitor = visitor
+    }
+}
+
+/// Links visits to visitors. Swappable: the app depends on this protocol only.
+public protocol VisitorIdentifier: Sendable {
+    func resolve(_ visit: Visit) async throws -> Resolution
+    /// Called after the event and visitor state were committed.
+    func committed(_ visit: Visit, _ resolution: Resolution) async
+}
+
+extension VisitorIdentifier {
+    public func committed(_ visit: Visit, _ resolution: Resolution) async {}
+}

@@ -1,0 +1,100 @@
+import ArgusCore
+import ArgusSQLite
+import ArgusStorage
+import Crypto
+import Foundation
+import Logging
+import Prometheus
+
+/// The long-lived parts of one Argus process, shared by the HTTP app, the
+/// workers and the CLI: the store, the keys, the clock and the metrics.
+public final class ArgusRuntime: Sendable {
+    public let config: ArgusConfig
+    public let store: any ArgusStore
+    public let keyRing: KeyRing
+    public let tokenSigner: VisitorTokenSigner
+    public let secretBox: SecretBox
+    public let identifier: any VisitorIdentifier
+    public let metrics: PrometheusCollectorRegistry
+    public let clock: ArgusClock
+    public let logger: Logger
+
+    public init(
+        config: ArgusConfig, store: any ArgusStore, masterKey: SymmetricKey,
+        identifier: (any VisitorIdentifier)? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        clock: ArgusClock = .system, logger: Logger = Logger(label: "argus")
+    ) {
+        self.config = config
+        self.store = store
+        self.tokenSigner = VisitorTokenSigner(masterKey: masterKey)
+        self.secretBox = SecretBox(masterKey: masterKey)
+        self.keyRing = KeyRing(store: store, clock: clock)
+        self.identifier = identifier ?? ExactMatchIdentifier(store: store)
+        self.metrics = metrics
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Opens the configured store (migrating it) and the master key.
+    public static func open(
+        _ config: ArgusConfig, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        clock: ArgusClock = .system, logger: Logger = Logger(label: "argus")
+    ) async throws -> ArgusRuntime {
+        if let url = config.databaseURL {
+            let scheme = url.split(separator: ":").first.map(String.init) ?? url
+            throw ConfigurationError(
+                "ARGUS_DATABASE_URL (\(scheme)://…) is not supported by this build yet: unset it to use the embedded SQLite store")
+        }
+        guard let synchronous = SQLiteStore.Synchronous(rawValue: config.sqliteSynchronous.uppercased()) else {
+            throw ConfigurationError("ARGUS_SQLITE_SYNCHRONOUS must be 'normal' or 'full'")
+        }
+        let store = try SQLiteStore(directory: config.dataDirectory, synchronous: synchronous)
+        try await store.migrate()
+        let masterKey = try MasterKeyLoader.load(config: config, logger: logger)
+        return ArgusRuntime(config: config, store: store, masterKey: masterKey, metrics: metrics, clock: clock, logger: logger)
+    }
+}
+
+/// Milliseconds since the Unix epoch; injectable for tests.
+public struct ArgusClock: Sendable {
+    public let nowMs: @Sendable () -> Int64
+
+    public init(nowMs: @escaping @Sendable () -> Int64) { self.nowMs = nowMs }
+
+    public static let system = ArgusClock { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+enum MasterKeyLoader {
+    static let fileName = "master.key"
+
+    static func load(config: ArgusConfig, logger: Logger) throws -> SymmetricKey {
+        if let text = config.masterKey {
+            guard let key = MasterKeyFormat.parse(text) else {
+                throw ConfigurationError("ARGUS_MASTER_KEY must be base64 of exactly 32 bytes")
+            }
+            return key
+        }
+        let path = (config.dataDirectory as NSString).appendingPathComponent(fileName)
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            guard let key = MasterKeyFormat.parse(text) else {
+                throw ConfigurationError("\(path) does not hold base64 of 32 bytes")
+            }
+            return key
+        }
+        let (key, text) = MasterKeyFormat.generate()
+        // Create exclusively with mode 0600 so that two processes starting at once agree on one key.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if fd < 0 {
+            if errno == EEXIST { return try load(config: config, logger: logger) }
+            throw ConfigurationError("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        let bytes = Array((text + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        close(fd)
+        guard written == bytes.count else { throw ConfigurationError("cannot write \(path)") }
+        logger.notice(
+            "generated a new master key", metadata: ["path": .string(path), "hint": "back it up; or set ARGUS_MASTER_KEY"])
+        return key
+    }
+}

@@ -1,0 +1,43 @@
+import ArgusCore
+
+/// Everything Argus persists, behind one protocol. Implementations: SQLite
+/// (embedded default) and, for several instances, PostgreSQL. No database
+/// type appears here, so callers do not change with the implementation.
+///
+/// Durability contract: when a write method returns, its change is committed
+/// and survives a crash of the process (`kill -9`).
+public protocol ArgusStore: Sendable {
+    /// Brings the schema to the newest version (idempotent).
+    func migrate() async throws
+    /// Answers when the store is reachable (health checks).
+    func ping() async throws
+
+    // MARK: installation settings
+    func setting(_ name: String) async throws -> [UInt8]?
+    /// Stores `value` under `name` unless a value is there; returns the value that is stored.
+    func settingInsertIfAbsent(_ name: String, value: [UInt8]) async throws -> [UInt8]
+
+    // MARK: environments
+    /// Throws `StoreError.conflict` when the name is taken.
+    func createEnvironment(_ environment: EnvironmentRecord) async throws
+    func environment(named name: String) async throws -> EnvironmentRecord?
+    func environment(id: String) async throws -> EnvironmentRecord?
+    func environments() async throws -> [EnvironmentRecord]
+
+    // MARK: keys
+    func insertKey(_ key: KeyRecord) async throws
+    func key(publicValue: String) async throws -> KeyRecord?
+    func key(secretHash: String) async throws -> KeyRecord?
+    func keys(environmentID: String?, kind: KeyKind) async throws -> [KeyRecord]
+    func revokeKey(id: String, at: Int64) async throws -> Bool
+
+    // MARK: events and visitors
+    /// Writes the event and the visitor's new state in one transaction.
+    func recordEvent(_ event: StoredEvent, visitor: VisitorRecord) async throws
+    /// The event if it exists in `environmentID` (nil: any environment).
+    func event(id: String, environmentID: String?) async throws -> StoredEvent?
+    func visitor(id: String, environmentID: String) async throws -> VisitorRecord?
+    /// The most recently seen visitor whose stable fingerprint hash is `hash`.
+    func visitor(fingerprintHash hash: String, environmentID: String) async throws -> VisitorRecord?
+    func eventCount(environmentID: String?) async throws -> Int
+}

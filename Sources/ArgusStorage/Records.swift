@@ -1,0 +1,128 @@
+import ArgusCore
+
+public struct EnvironmentRecord: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var createdAt: Int64
+    /// Days events are kept (retention job).
+    public var retentionDays: Int
+
+    public init(id: String, name: String, createdAt: Int64, retentionDays: Int = 365) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+        self.retentionDays = retentionDays
+    }
+}
+
+/// A public key, secret key or proxy secret. Secrets are kept only as
+/// `secretHash` (SHA-256); a proxy secret is also kept sealed under the
+/// master key in `sealedSecret` so that `argus bootstrap` can show it again.
+public struct KeyRecord: Sendable, Equatable {
+    public var id: String
+    /// nil: the key belongs to the whole workspace.
+    public var environmentID: String?
+    public var kind: KeyKind
+    /// The public key itself (`pk_…`); nil for secrets.
+    public var publicValue: String?
+    public var secretHash: String?
+    public var sealedSecret: [UInt8]?
+    public var scopes: [Scope]
+    /// Origins a public key accepts (`https://shop.example`); empty: every origin.
+    public var allowedOrigins: [String]
+    public var name: String
+    public var createdAt: Int64
+    public var revokedAt: Int64?
+    /// Server API requests per second for a secret key (nil: the default).
+    public var rateLimitPerSecond: Int?
+
+    public init(
+        id: String, environmentID: String?, kind: KeyKind, publicValue: String? = nil, secretHash: String? = nil,
+        sealedSecret: [UInt8]? = nil, scopes: [Scope] = [], allowedOrigins: [String] = [], name: String = "",
+        createdAt: Int64, revokedAt: Int64? = nil, rateLimitPerSecond: Int? = nil
+    ) {
+        self.id = id
+        self.environmentID = environmentID
+        self.kind = kind
+        self.publicValue = publicValue
+        self.secretHash = secretHash
+        self.sealedSecret = sealedSecret
+        self.scopes = scopes
+        self.allowedOrigins = allowedOrigins
+        self.name = name
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+        self.rateLimitPerSecond = rateLimitPerSecond
+    }
+
+    public var isActive: Bool { revokedAt == nil }
+}
+
+/// What the store keeps of a visitor, for identification and for the v4 fields.
+public struct VisitorRecord: Sendable, Equatable {
+    public var environmentID: String
+    public var id: String
+    public var firstSeenAt: Int64
+    public var lastSeenAt: Int64
+    public var eventCount: Int64
+    /// Hash of the stable components last seen (exact-match identification).
+    public var fingerprintHash: String
+    /// The identification engine's own state for this visitor (opaque to storage).
+    public var profile: [UInt8]
+
+    public init(
+        environmentID: String, id: String, firstSeenAt: Int64, lastSeenAt: Int64, eventCount: Int64,
+        fingerprintHash: String, profile: [UInt8] = []
+    ) {
+        self.environmentID = environmentID
+        self.id = id
+        self.firstSeenAt = firstSeenAt
+        self.lastSeenAt = lastSeenAt
+        self.eventCount = eventCount
+        self.fingerprintHash = fingerprintHash
+        self.profile = profile
+    }
+}
+
+/// An event as stored: the v4 document (exact bytes served by the API) plus
+/// the columns that searches and erasure need, and the raw components.
+public struct StoredEvent: Sendable, Equatable {
+    public var id: String
+    public var environmentID: String
+    public var visitorID: String
+    public var timestamp: Int64
+    public var linkedID: String?
+    public var ipAddress: String
+    public var suspect: Bool
+    public var document: [UInt8]
+    public var components: [UInt8]
+
+    public init(
+        id: String, environmentID: String, visitorID: String, timestamp: Int64, linkedID: String?,
+        ipAddress: String, suspect: Bool = false, document: [UInt8], components: [UInt8]
+    ) {
+        self.id = id
+        self.environmentID = environmentID
+        self.visitorID = visitorID
+        self.timestamp = timestamp
+        self.linkedID = linkedID
+        self.ipAddress = ipAddress
+        self.suspect = suspect
+        self.document = document
+        self.components = components
+    }
+}
+
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case conflict(String)
+    case notFound(String)
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .conflict(let s): return "conflict: \(s)"
+        case .notFound(let s): return "not found: \(s)"
+        case .unavailable(let s): return "store unavailable: \(s)"
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import ArgusCore
+import ArgusStorage
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import ArgusServer
+
+@Suite struct IdentifyTests {
+    @Test func identifyThenReadTheEventThroughServerAPI() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            let first = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody(linkedID: "user-7"))
+            #expect(first.status == .ok)
+            let r = first.json
+            let requestID = try #require(r["requestId"]?.stringValue)
+            let visitorID = try #require(r["visitorId"]?.stringValue)
+            #expect(Identifiers.isEventID(requestID))
+            #expect(visitorID.count == 20)
+            #expect(r["visitorFound"] == .bool(false))
+            #expect(r["confidence"]?["score"]?.doubleValue != nil)
+            let token = try #require(r["token"]?.stringValue)
+
+            let get = try await client.execute(uri: "/v4/events/\(requestID)", method: .get, headers: bearer(h.boot.secretKey))
+            #expect(get.status == .ok)
+            let e = get.json
+            #expect(e["event_id"] == .string(requestID))
+            #expect(e["timestamp"] == .int(h.clock.now.withLock { $0 }))
+            #expect(e["environment_id"] == .string(h.boot.environment.id))
+            #expect(e["linked_id"] == "user-7")
+            #expect(e["tags"] == ["cart": 3])
+            #expect(e["url"] == "https://shop.example/checkout")
+            #expect(e["client_referrer"] == "https://shop.example/cart")
+            #expect(e["browser_details"]?["browser_name"] == "Chrome")
+            #expect(e["identification"]?["visitor_id"] == .string(visitorID))
+            #expect(e["identification"]?["visitor_found"] == false)
+            #expect(e["identification"]?["first_seen_at"] == e["timestamp"])
+            #expect(e["ip_address"]?.stringValue != nil)
+
+            // The token brings the same visitor back, found, with the first visit's time.
+            h.clock.advance(ms: 60_000)
+            let second = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody(token: token))
+            #expect(second.json["visitorId"] == .string(visitorID))
+            #expect(second.json["visitorFound"] == true)
+            let id2 = try #require(second.json["requestId"]?.stringValue)
+            let e2 = try await client.execute(uri: "/v4/events/\(id2)", method: .get, headers: bearer(h.boot.secretKey)).json
+            #expect(e2["identification"]?["first_seen_at"] == e["timestamp"])
+            #expect(e2["identification"]?["last_seen_at"] == e["timestamp"])
+            #expect(e2["linked_id"] == nil)
+        }
+    }
+
+    @Test func sameStableComponentsWithoutTokenAreFoundAgain() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            let a = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody()).json
+            let b = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody()).json
+            let c = try await client.execute(
+                uri: "/v1/identify", method: .post, body: h.identifyBody(components: Harness.otherComponents)
+            ).json
+            #expect(a["visitorId"] == b["visitorId"])
+            #expect(b["visitorFound"] == true)
+            #expect(c["visitorId"] != a["visitorId"])
+            #expect(c["visitorFound"] == false)
+        }
+    }
+
+    @Test func malformedRequestsGetJSONErrorsAndCreateNothing() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            let notJSON = try await client.execute(uri: "/v1/identify", method: .post, body: ByteBuffer(string: "{nope"))
+            #expect(notJSON.status == .badRequest)
+            #expect(notJSON.errorCode == "request_cannot_be_parsed")
+
+            let badTypes = try await client.execute(
+                uri: "/v1/identify", method: .post,
+                body: h.identifyBody(components: #"{"screen":{"width":"big"},"languages":"en"}"#))
+            #expect(badTypes.status == .badRequest)
+            let message = try #require(badTypes.json["error"]?["message"]?.stringValue)
+            #expect(message.contains("components.screen.width"))
+            #expect(message.contains("components.languages"))
+
+            let unknownKey = try await client.execute(
+                uri: "/v1/identify", method: .post, body: h.identifyBody(publicKey: "pk_doesnotexist"))
+            #expect(unknownKey.status == .forbidden)
+            #expect(unknownKey.errorCode == "public_key_not_found")
+
+            let huge = ByteBuffer(string: #"{"v":1,"publicKey":"\#(h.boot.publicKey)","components":{"x":""#
+                + String(repeating: "a", count: 70_000) + "\"}}")
+            let tooBig = try await client.execute(uri: "/v1/identify", method: .post, body: huge)
+            #expect(tooBig.status == .contentTooLarge)
+            #expect(tooBig.errorCode == "body_too_large")
+        }
+        #expect(try await h.runtime.store.eventCount(environmentID: nil) == 0)
+    }
+
+    @Test func revokedPublicKeyIsRefusedWithinASecond() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        let p = Provisioning(runtime: h.runtime)
+        let key = try await p.createKey(environment: h.boot.environment, kind: .public)
+        try await h.app.test(.router) { client in
+            let ok = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody(publicKey: key.key))
+            #expect(ok.status == .ok)
+            #expect(try await p.revokeKey(id: key.record.id))
+            h.clock.advance(ms: 1000)
+            let refused = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody(publicKey: key.key))
+            #expect(refused.status == .forbidden)
+        }
+    }
+
+    @Test func corsEchoesTheOriginAndHonoursAllowedOrigins() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        let restricted = try await Provisioning(runtime: h.runtime).createKey(
+            environment: h.boot.environment, kind: .public, allowedOrigins: ["https://shop.example"])
+        try await h.app.test(.router) { client in
+            let preflight = try await client.execute(
+                uri: "/v1/identify", method: .options,
+                headers: [.origin: "https://shop.example", .accessControlRequestMethod: "POST"])
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowOrigin] == "https://shop.example")
+
+            let allowed = try await client.execute(
+                uri: "/v1/identify", method: .post, headers: [.origin: "https://shop.example"],
+                body: h.identifyBody(publicKey: restricted.key))
+            #expect(allowed.status == .ok)
+            #expect(allowed.headers[.accessControlAllowOrigin] == "https://shop.example")
+            #expect(allowed.headers[.vary] == "Origin")
+
+            let denied = try await client.execute(
+                uri: "/v1/identify", method: .post, headers: [.origin: "https://evil.example"],
+                body: h.identifyBody(publicKey: restricted.key))
+            #expect(denied.status == .forbidden)
+            #expect(denied.errorCode == "origin_not_allowed")
+        }
+    }
+
+    @Test func proxyClientIPIsTakenOnlyWithAValidProxySecret() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            func ipOfEvent(_ headers: HTTPFields) async throws -> String? {
+                let r = try await client.execute(uri: "/v1/identify", method: .post, headers: headers, body: h.identifyBody()).json
+                let id = try #require(r["requestId"]?.stringValue)
+                return try await client.execute(uri: "/v4/events/\(id)", method: .get, headers: bearer(h.boot.secretKey))
+                    .json["ip_address"]?.stringValue
+            }
+            let secret = HTTPField.Name("FPJS-Proxy-Secret")!
+            let clientIP = HTTPField.Name("FPJS-Proxy-Client-IP")!
+            let viaProxy = try await ipOfEvent([secret: h.boot.proxySecret, clientIP: "61.127.217.15"])
+            let wrongSecret = try await ipOfEvent([secret: "wrong", clientIP: "61.127.217.15"])
+            let noSecret = try await ipOfEvent([clientIP: "61.127.217.15"])
+            let notAnIP = try await ipOfEvent([secret: h.boot.proxySecret, clientIP: "not-an-ip"])
+            #expect(viaProxy == "61.127.217.15")
+            #expect(wrongSecret != "61.127.217.15")
+            #expect(noSecret != "61.127.217.15")
+            #expect(notAnIP != "not-an-ip")
+        }
+    }
+}
