@@ -28,6 +28,8 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // Identification: visits to visitors (pure, no I/O).
+        .target(name: "ArgusIdentification", dependencies: ["ArgusCore"], swiftSettings: strict),
         // The storage protocol and its records: no database types.
         .target(name: "ArgusStorage", dependencies: ["ArgusCore"], swiftSettings: strict),
         // The embedded SQLite implementation (GRDB).
@@ -40,14 +42,16 @@ let package = Package(
         .target(
             name: "ArgusServer",
             dependencies: [
-                "ArgusCore", "ArgusStorage", "ArgusSQLite",
+                "ArgusCore", "ArgusIdentification", "ArgusStorage", "ArgusSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            resources: [.copy("Resources/agent")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -59,6 +63,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ArgusIdentificationTests", dependencies: ["ArgusIdentification", "ArgusCore"], swiftSettings: strict),
         .testTarget(
             name: "ArgusServerTests",
             dependencies: [

@@ -231,6 +231,13 @@ public final class SQLiteStore: ArgusStore {
             profile: Array(row["profile"] as Data))
     }
 
+    public func visitors(environmentID: String) async throws -> [VisitorRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM visitors WHERE environment_id = ?", arguments: [environmentID])
+                .map(Self.visitor)
+        }
+    }
+
     public func eventCount(environmentID: String?) async throws -> Int {
         try await pool.read { db in
             if let environmentID {

@@ -30,6 +30,7 @@ struct Serve: AsyncParsableCommand {
 
         try await runCommand {
             let runtime = try await ArgusRuntime.open(config, metrics: registry, logger: logger)
+            try await runtime.identifier.warmUp()
             let app = buildApplication(runtime) { host, port in
                 // One line on stdout, for scripts that start the server on port 0.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))

@@ -94,7 +94,6 @@ struct IdentifyController {
             linkedID: identify.linkedID, ipAddress: clientIP, document: event.jsonBytes,
             components: JSONWriter.bytes(.object(identify.components.raw)))
         try await runtime.store.recordEvent(stored, visitor: resolution.visitor)
-        await runtime.identifier.committed(visit, resolution)
 
         let newToken = runtime.tokenSigner.sign(
             VisitorToken(environmentID: environmentID, visitorID: resolution.visitorID, issuedAtMs: now))

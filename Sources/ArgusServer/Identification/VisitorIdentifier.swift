@@ -50,10 +50,6 @@ public struct Resolution: Sendable {
 /// Links visits to visitors. Swappable: the app depends on this protocol only.
 public protocol VisitorIdentifier: Sendable {
     func resolve(_ visit: Visit) async throws -> Resolution
-    /// Called after the event and visitor state were committed.
-    func committed(_ visit: Visit, _ resolution: Resolution) async
-}
-
-extension VisitorIdentifier {
-    public func committed(_ visit: Visit, _ resolution: Resolution) async {}
+    /// Prepares whatever the identifier keeps in memory (called before the server listens).
+    func warmUp() async throws
 }

@@ -18,18 +18,20 @@ public final class ArgusRuntime: Sendable {
     public let metrics: PrometheusCollectorRegistry
     public let clock: ArgusClock
     public let logger: Logger
+    public let agentAssets: AgentAssets
 
     public init(
         config: ArgusConfig, store: any ArgusStore, masterKey: SymmetricKey,
         identifier: (any VisitorIdentifier)? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         clock: ArgusClock = .system, logger: Logger = Logger(label: "argus")
-    ) {
+    ) throws {
         self.config = config
+        self.agentAssets = try AgentAssets.load()
         self.store = store
         self.tokenSigner = VisitorTokenSigner(masterKey: masterKey)
         self.secretBox = SecretBox(masterKey: masterKey)
         self.keyRing = KeyRing(store: store, clock: clock)
-        self.identifier = identifier ?? ExactMatchIdentifier(store: store)
+        self.identifier = identifier ?? FuzzyIdentifier(store: store)
         self.metrics = metrics
         self.clock = clock
         self.logger = logger
@@ -51,7 +53,7 @@ public final class ArgusRuntime: Sendable {
         let store = try SQLiteStore(directory: config.dataDirectory, synchronous: synchronous)
         try await store.migrate()
         let masterKey = try MasterKeyLoader.load(config: config, logger: logger)
-        return ArgusRuntime(config: config, store: store, masterKey: masterKey, metrics: metrics, clock: clock, logger: logger)
+        return try ArgusRuntime(config: config, store: store, masterKey: masterKey, metrics: metrics, clock: clock, logger: logger)
     }
 }
 

@@ -1,0 +1,130 @@
+import Foundation
+import ArgusCore
+
+/// The rendering engine, from the user agent: drift and private-mode
+/// behaviour differ between engines.
+public enum Engine: UInt8, Sendable {
+    case other = 0, blink, gecko, webkit
+}
+
+/// What one visit shows, reduced to the features the engine compares.
+/// Built from the agent's components and the client IP; no I/O.
+public struct Observation: Sendable, Equatable {
+    /// Attributes a browser keeps for its life: platform, vendor, GPU,
+    /// cores, memory, touch points, color depth, browser family, OS family.
+    public var hardware: UInt64
+    public var engine: Engine
+    public var browserMajor: Int32
+    public var osVersion: UInt64
+    public var userAgent: UInt64
+    public var canvas: UInt64?
+    public var webgl: UInt64?
+    public var audio: Double?
+    /// Sorted hashes of the installed fonts; nil when not collected.
+    public var fonts: [UInt32]?
+    /// Hashes of the preferred languages, in order.
+    public var languages: [UInt32]?
+    public var timezone: UInt32?
+    public var screen: UInt64?
+    public var quota: Double?
+    public var ip: UInt64
+    /// The /24 (IPv4) or /64 (IPv6) around `ip`.
+    public var network: UInt64
+    /// A hash of further agent components that change only with software updates.
+    public var extras: UInt64?
+
+    /// Quotas this small come from private (incognito) modes, whose storage lives in memory.
+    public static let privateQuotaCeiling = 2.0 * 1024 * 1024 * 1024
+
+    public var looksPrivate: Bool { (quota ?? .infinity) < Self.privateQuotaCeiling }
+
+    public init(components c: Components, clientIP: String) {
+        let ua = c.userAgent ?? ""
+        let details = BrowserDetails.parse(userAgent: ua)
+        engine = Self.engine(ua: ua, browser: details.browserName, os: details.os)
+        browserMajor = Int32(details.browserMajorVersion) ?? 0
+
+        var hw = StableHasher()
+        hw.combine(c.platform ?? "?")
+        hw.combine(c.vendor ?? "?")
+        hw.combine(c.webglVendor ?? "?")
+        hw.combine(c.webglRenderer ?? "?")
+        hw.combine(c.hardwareConcurrency ?? -1)
+        hw.combine(c.deviceMemory ?? -1)
+        hw.combine(c.maxTouchPoints ?? -1)
+        hw.combine(c.screen?["colorDepth"]?.intValue ?? -1)
+        hw.combine(Self.browserFamily(details.browserName))
+        hw.combine(details.os)
+        hardware = hw.value
+
+        osVersion = StableHasher.hash(details.osVersion)
+        userAgent = StableHasher.hash(ua)
+        canvas = c.canvas.map(StableHasher.hash)
+        webgl = c["webglHash"]?.stringValue.map(StableHasher.hash)
+        audio = c.audio
+        fonts = c.fonts.map { Array(Set($0.map { UInt32(truncatingIfNeeded: StableHasher.hash($0)) })).sorted() }
+        languages = c.languages.map { $0.map { UInt32(truncatingIfNeeded: StableHasher.hash($0.lowercased())) } }
+        timezone = c.timezone.map { UInt32(truncatingIfNeeded: StableHasher.hash($0)) }
+        if let s = c.screen {
+            var h = StableHasher()
+            h.combine(s["width"]?.intValue ?? -1)
+            h.combine(s["height"]?.intValue ?? -1)
+            h.combine(s["pixelRatio"]?.doubleValue ?? -1)
+            screen = h.value
+        }
+        quota = c.storageQuota
+        ip = StableHasher.hash(clientIP)
+        network = StableHasher.hash(Self.networkPrefix(clientIP))
+        extras = Self.extrasHash(c)
+    }
+
+    /// Components of the full agent that stay put between software updates.
+    static let extraKeys = ["math", "webglParams", "webglExtensions", "plugins", "mimeTypes", "uaData"]
+
+    static func extrasHash(_ c: Components) -> UInt64? {
+        var h = StableHasher()
+        var any = false
+        for key in extraKeys {
+            guard let v = c[key] else { continue }
+            any = true
+            h.combine(key)
+            h.combine(JSONWriter.bytes(v))
+        }
+        return any ? h.value : nil
+    }
+
+    static func browserFamily(_ name: String) -> String {
+        switch name {
+        case "Chrome", "Chrome Mobile": return "Chrome"
+        case "Safari", "Mobile Safari": return "Safari"
+        default: return name
+        }
+    }
+
+    static func engine(ua: String, browser: String, os: String) -> Engine {
+        if os == "iOS" { return .webkit }  // every iOS browser runs WebKit
+        if browser.hasPrefix("Firefox") { return .gecko }
+        if browser.hasSuffix("Safari") { return .webkit }
+        if ua.contains("Chrome/") || ua.contains("Chromium/") { return .blink }
+        return .other
+    }
+
+    /// "/24" of IPv4, "/64" of IPv6 (its first four groups).
+    static func networkPrefix(_ ip: String) -> String {
+        if ip.contains(":") {
+            let expanded = expandIPv6(ip)
+            return expanded.split(separator: ":").prefix(4).joined(separator: ":") + "::/64"
+        }
+        let parts = ip.split(separator: ".")
+        guard parts.count == 4 else { return ip }
+        return parts.prefix(3).joined(separator: ".") + ".0/24"
+    }
+
+    static func expandIPv6(_ ip: String) -> String {
+        let halves = ip.components(separatedBy: "::")
+        let head = halves[0].split(separator: ":").map(String.init)
+        let tail = halves.count > 1 ? halves[1].split(separator: ":").map(String.init) : []
+        let missing = max(0, 8 - head.count - tail.count)
+        return (head + Array(repeating: "0", count: halves.count > 1 ? missing : 0) + tail).joined(separator: ":")
+    }
+}

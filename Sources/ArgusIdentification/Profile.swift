@@ -1,0 +1,243 @@
+/// What the engine remembers of one visitor: the features of its recent
+/// visits, compact enough that a million fit in memory.
+public struct Profile: Sendable, Equatable {
+    public var visitorID: String
+    public var hardware: UInt64
+    public var engine: Engine
+    /// The highest browser major version seen (browsers do not downgrade).
+    public var browserMajor: Int32
+    public var osVersion: UInt64
+    public var userAgent: UInt64
+    public var canvases: [UInt64] = []
+    public var webgls: [UInt64] = []
+    public var audios: [Double] = []
+    public var fonts: [UInt32]?
+    public var languages: [UInt32]?
+    public var timezones: [UInt32] = []
+    public var screens: [UInt64] = []
+    /// The quota of ordinary (not private) visits.
+    public var quota: Double?
+    /// Most recent last.
+    public var ips: [UInt64] = []
+    public var networks: [UInt64] = []
+    public var extras: [UInt64] = []
+    public var firstSeenAt: Int64
+    public var lastSeenAt: Int64
+    public var eventCount: Int64
+    /// Created by a private visit that matched nobody: honoured through its
+    /// token, never offered as a fuzzy candidate (private storage dies with
+    /// the session, so nothing can come back to it without its token).
+    public var ephemeral: Bool
+
+    static let recentRenders = 4
+    static let recentIPs = 8
+    static let recentPlaces = 4
+
+    public init(visitorID: String, observation o: Observation, at time: Int64) {
+        self.visitorID = visitorID
+        hardware = o.hardware
+        engine = o.engine
+        browserMajor = o.browserMajor
+        osVersion = o.osVersion
+        userAgent = o.userAgent
+        firstSeenAt = time
+        lastSeenAt = time
+        eventCount = 0
+        ephemeral = o.looksPrivate
+        absorb(o, at: time)
+    }
+
+    /// Folds a visit of this visitor into the profile.
+    public mutating func absorb(_ o: Observation, at time: Int64) {
+        eventCount += 1
+        lastSeenAt = max(lastSeenAt, time)
+        browserMajor = max(browserMajor, o.browserMajor)
+        osVersion = o.osVersion
+        userAgent = o.userAgent
+        Self.remember(o.ip, in: &ips, keep: Self.recentIPs)
+        Self.remember(o.network, in: &networks, keep: Self.recentIPs)
+        if let t = o.timezone { Self.remember(t, in: &timezones, keep: Self.recentPlaces) }
+        if let s = o.screen { Self.remember(s, in: &screens, keep: Self.recentPlaces) }
+        // A private visit adds noise (WebKit randomises canvas and audio there) and a
+        // memory-backed quota: it refreshes places, not the device's renderings.
+        let isPrivate = o.looksPrivate && !(quota.map { $0 < Observation.privateQuotaCeiling } ?? false)
+        if isPrivate && engine == .webkit { return }
+        if let c = o.canvas { Self.remember(c, in: &canvases, keep: Self.recentRenders) }
+        if let w = o.webgl { Self.remember(w, in: &webgls, keep: Self.recentRenders) }
+        if let a = o.audio {
+            audios.removeAll { abs($0 - a) <= Similarity.audioTolerance }
+            audios.append(a)
+            if audios.count > Self.recentRenders { audios.removeFirst(audios.count - Self.recentRenders) }
+        }
+        if let e = o.extras { Self.remember(e, in: &extras, keep: Self.recentRenders) }
+        if let f = o.fonts { fonts = f }
+        if let l = o.languages { languages = l }
+        if !isPrivate, let q = o.quota {
+            quota = q
+            ephemeral = false
+        }
+    }
+
+    static func remember<T: Equatable>(_ value: T, in list: inout [T], keep: Int) {
+        list.removeAll { $0 == value }
+        list.append(value)
+        if list.count > keep { list.removeFirst(list.count - keep) }
+    }
+}
+
+// MARK: - binary form (stored with the visitor; read back at start)
+
+extension Profile {
+    static let formatVersion: UInt8 = 1
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(Self.formatVersion)
+        w.string(visitorID)
+        w.u64(hardware)
+        w.u8(engine.rawValue)
+        w.i64(Int64(browserMajor))
+        w.u64(osVersion)
+        w.u64(userAgent)
+        w.u64s(canvases)
+        w.u64s(webgls)
+        w.doubles(audios)
+        w.optionalU32s(fonts)
+        w.optionalU32s(languages)
+        w.u32s(timezones)
+        w.u64s(screens)
+        w.optionalDouble(quota)
+        w.u64s(ips)
+        w.u64s(networks)
+        w.u64s(extras)
+        w.i64(firstSeenAt)
+        w.i64(lastSeenAt)
+        w.i64(eventCount)
+        w.u8(ephemeral ? 1 : 0)
+        return w.bytes
+    }
+
+    public init?(encoded bytes: [UInt8]) {
+        var r = ByteReader(bytes)
+        guard r.u8() == Self.formatVersion, let id = r.string(), let hw = r.u64(), let eng = r.u8().flatMap(Engine.init),
+            let major = r.i64(), let os = r.u64(), let ua = r.u64(), let canvases = r.u64s(), let webgls = r.u64s(),
+            let audios = r.doubles(), let fonts = r.optionalU32s(), let languages = r.optionalU32s(),
+            let timezones = r.u32s(), let screens = r.u64s(), let quota = r.optionalDouble(), let ips = r.u64s(),
+            let networks = r.u64s(), let extras = r.u64s(), let first = r.i64(), let last = r.i64(), let count = r.i64(),
+            let ephemeral = r.u8(), r.isAtEnd
+        else { return nil }
+        self.visitorID = id
+        self.hardware = hw
+        self.engine = eng
+        self.browserMajor = Int32(truncatingIfNeeded: major)
+        self.osVersion = os
+        self.userAgent = ua
+        self.canvases = canvases
+        self.webgls = webgls
+        self.audios = audios
+        self.fonts = fonts
+        self.languages = languages
+        self.timezones = timezones
+        self.screens = screens
+        self.quota = quota
+        self.ips = ips
+        self.networks = networks
+        self.extras = extras
+        self.firstSeenAt = first
+        self.lastSeenAt = last
+        self.eventCount = count
+        self.ephemeral = ephemeral == 1
+    }
+}
+
+struct ByteWriter {
+    var bytes: [UInt8] = []
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+    mutating func double(_ v: Double) { u64(v.bitPattern) }
+    mutating func count(_ n: Int) { u32(UInt32(n)) }
+    mutating func string(_ s: String) {
+        count(s.utf8.count)
+        bytes.append(contentsOf: s.utf8)
+    }
+    mutating func u64s(_ a: [UInt64]) {
+        count(a.count)
+        a.forEach { u64($0) }
+    }
+    mutating func u32s(_ a: [UInt32]) {
+        count(a.count)
+        a.forEach { u32($0) }
+    }
+    mutating func doubles(_ a: [Double]) {
+        count(a.count)
+        a.forEach { double($0) }
+    }
+    mutating func optionalU32s(_ a: [UInt32]?) {
+        u8(a == nil ? 0 : 1)
+        if let a { u32s(a) }
+    }
+    mutating func optionalDouble(_ d: Double?) {
+        u8(d == nil ? 0 : 1)
+        if let d { double(d) }
+    }
+}
+
+struct ByteReader {
+    let bytes: [UInt8]
+    var index = 0
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    var isAtEnd: Bool { index == bytes.count }
+
+    mutating func u8() -> UInt8? {
+        guard index < bytes.count else { return nil }
+        defer { index += 1 }
+        return bytes[index]
+    }
+    mutating func fixed(_ n: Int) -> UInt64? {
+        guard index + n <= bytes.count else { return nil }
+        var v: UInt64 = 0
+        for i in 0..<n { v |= UInt64(bytes[index + i]) << (8 * UInt64(i)) }
+        index += n
+        return v
+    }
+    mutating func u32() -> UInt32? { fixed(4).map { UInt32($0) } }
+    mutating func u64() -> UInt64? { fixed(8) }
+    mutating func i64() -> Int64? { fixed(8).map { Int64(bitPattern: $0) } }
+    mutating func double() -> Double? { fixed(8).map { Double(bitPattern: $0) } }
+    mutating func count() -> Int? {
+        guard let n = u32(), Int(n) <= bytes.count - index else { return nil }
+        return Int(n)
+    }
+    mutating func string() -> String? {
+        guard let n = count(), index + n <= bytes.count else { return nil }
+        defer { index += n }
+        return String(decoding: bytes[index..<(index + n)], as: UTF8.self)
+    }
+    mutating func list<T>(_ read: (inout ByteReader) -> T?) -> [T]? {
+        guard let n = count() else { return nil }
+        var out: [T] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n {
+            guard let v = read(&self) else { return nil }
+            out.append(v)
+        }
+        return out
+    }
+    mutating func u64s() -> [UInt64]? { list { $0.u64() } }
+    mutating func u32s() -> [UInt32]? { list { $0.u32() } }
+    mutating func doubles() -> [Double]? { list { $0.double() } }
+    mutating func optionalU32s() -> [UInt32]?? {
+        guard let flag = u8() else { return nil }
+        if flag == 0 { return .some(nil) }
+        guard let a = u32s() else { return nil }
+        return .some(a)
+    }
+    mutating func optionalDouble() -> Double?? {
+        guard let flag = u8() else { return nil }
+        if flag == 0 { return .some(nil) }
+        guard let d = double() else { return nil }
+        return .some(d)
+    }
+}

@@ -1,0 +1,120 @@
+/// The known visitors of one environment, with blocking keys so that a
+/// visit is compared with a few hundred candidates at most, however many
+/// visitors there are: hardware plus canvas, plus audio, plus fonts and
+/// languages, plus each recent IP and network. A returning browser shares
+/// at least one of these with its own profile unless everything drifted at once.
+public struct VisitorIndex: Sendable {
+    private(set) var profiles: [Profile?] = []
+    private var slots: [String: Int] = [:]
+    private var buckets: [UInt64: [Int32]] = [:]
+    private var freeSlots: [Int] = []
+    /// Most recently touched visitors kept per blocking key.
+    public static let bucketCapacity = 128
+
+    public init() {}
+
+    public var count: Int { slots.count }
+
+    public func profile(_ visitorID: String) -> Profile? {
+        slots[visitorID].flatMap { profiles[$0] }
+    }
+
+    /// Inserts or replaces a visitor's profile.
+    public mutating func upsert(_ profile: Profile) {
+        let slot: Int
+        if let existing = slots[profile.visitorID] {
+            slot = existing
+        } else if let free = freeSlots.popLast() {
+            slot = free
+        } else {
+            slot = profiles.count
+            profiles.append(nil)
+        }
+        profiles[slot] = profile
+        slots[profile.visitorID] = slot
+        if !profile.ephemeral {
+            for key in Self.keys(of: profile) { touch(key, slot: Int32(slot)) }
+        }
+    }
+
+    @discardableResult
+    public mutating func remove(_ visitorID: String) -> Bool {
+        guard let slot = slots.removeValue(forKey: visitorID) else { return false }
+        profiles[slot] = nil
+        freeSlots.append(slot)  // stale bucket entries are skipped: the slot's visitor id no longer matches
+        return true
+    }
+
+    /// Non-ephemeral profiles sharing a blocking key with the observation.
+    public func candidates(for o: Observation) -> [Profile] {
+        var seen = Set<Int32>()
+        var out: [Profile] = []
+        for key in Self.keys(of: o) {
+            guard let bucket = buckets[key] else { continue }
+            for slot in bucket where seen.insert(slot).inserted {
+                if let p = profiles[Int(slot)], !p.ephemeral, p.hardware == o.hardware { out.append(p) }
+            }
+        }
+        return out
+    }
+
+    private mutating func touch(_ key: UInt64, slot: Int32) {
+        var bucket = buckets.removeValue(forKey: key) ?? []
+        if let i = bucket.lastIndex(of: slot) {
+            if i == bucket.count - 1 {
+                buckets[key] = bucket
+                return
+            }
+            bucket.remove(at: i)
+        }
+        bucket.append(slot)
+        if bucket.count > Self.bucketCapacity { bucket.removeFirst(bucket.count - Self.bucketCapacity) }
+        buckets[key] = bucket
+    }
+
+    enum KeyKind: UInt64 {
+        case canvas = 1, audio, software, ip, network
+    }
+
+    static func key(_ kind: KeyKind, _ hardware: UInt64, _ value: UInt64) -> UInt64 {
+        mix(hardware ^ mix(value &+ kind.rawValue &* 0x9E37_79B9_7F4A_7C15))
+    }
+
+    /// SplitMix64's finaliser.
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    static func audioBucket(_ a: Double) -> UInt64 { UInt64(bitPattern: Int64((a * 1e6).rounded())) }
+
+    static func softwareKey(fonts: [UInt32]?, languages: [UInt32]?) -> UInt64 {
+        var h = StableHasher()
+        for f in fonts ?? [] { h.combine(Int64(f)) }
+        h.combine([0xFE])
+        for l in languages ?? [] { h.combine(Int64(l)) }
+        return h.value
+    }
+
+    static func keys(of p: Profile) -> [UInt64] {
+        var keys: [UInt64] = []
+        for c in p.canvases.suffix(2) { keys.append(key(.canvas, p.hardware, c)) }
+        for a in p.audios.suffix(2) { keys.append(key(.audio, p.hardware, audioBucket(a))) }
+        keys.append(key(.software, p.hardware, softwareKey(fonts: p.fonts, languages: p.languages)))
+        for ip in p.ips.suffix(4) { keys.append(key(.ip, p.hardware, ip)) }
+        for n in p.networks.suffix(2) { keys.append(key(.network, p.hardware, n)) }
+        return keys
+    }
+
+    static func keys(of o: Observation) -> [UInt64] {
+        var keys: [UInt64] = []
+        if let c = o.canvas { keys.append(key(.canvas, o.hardware, c)) }
+        if let a = o.audio { keys.append(key(.audio, o.hardware, audioBucket(a))) }
+        keys.append(key(.software, o.hardware, softwareKey(fonts: o.fonts, languages: o.languages)))
+        keys.append(key(.ip, o.hardware, o.ip))
+        keys.append(key(.network, o.hardware, o.network))
+        return keys
+    }
+}

@@ -1,0 +1,66 @@
+import ArgusCore
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The browser agent (`GET /agent.js`) and the demo page (`GET /demo`).
+/// The agent is one small file per signal source under
+/// `Resources/agent/`, joined in `manifest.txt` order when the server
+/// starts; its version is a hash of the result, so caches can keep it.
+struct AgentController {
+    let assets: AgentAssets
+
+    func addRoutes(to router: Router<ArgusRequestContext>) {
+        router.get("/agent.js") { request, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/javascript; charset=utf-8"
+            headers[.eTag] = "\"\(assets.version)\""
+            headers[.accessControlAllowOrigin] = "*"
+            // Versioned URLs (`/agent.js?v=<version>`) never change; the bare URL is revalidated hourly.
+            let versioned = request.uri.queryParameters.get("v") == assets.version
+            headers[.cacheControl] = versioned ? "public, max-age=31536000, immutable" : "public, max-age=3600"
+            if request.headers[.ifNoneMatch] == "\"\(assets.version)\"" {
+                return Response(status: .notModified, headers: headers)
+            }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: assets.script)))
+        }
+        router.get("/demo") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            headers[.cacheControl] = "no-cache"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: assets.demoPage)))
+        }
+    }
+}
+
+/// The agent's files, read once from the bundle.
+public struct AgentAssets: Sendable {
+    public let script: [UInt8]
+    public let version: String
+    public let demoPage: [UInt8]
+
+    public static let versionPlaceholder = "__ARGUS_AGENT_VERSION__"
+
+    public static func load() throws -> AgentAssets {
+        guard let directory = Bundle.module.url(forResource: "agent", withExtension: nil) else {
+            throw ConfigurationError("the agent's files are missing from the server's resource bundle")
+        }
+        return try load(directory: directory)
+    }
+
+    public static func load(directory: URL) throws -> AgentAssets {
+        let manifest = try String(contentsOf: directory.appendingPathComponent("manifest.txt"), encoding: .utf8)
+        var parts: [String] = []
+        for line in manifest.split(whereSeparator: \.isNewline) {
+            let path = line.trimmingCharacters(in: .whitespaces)
+            if path.isEmpty || path.hasPrefix("#") { continue }
+            parts.append(try String(contentsOf: directory.appendingPathComponent(path), encoding: .utf8))
+        }
+        let joined = parts.joined(separator: "\n")
+        let version = String(SHA256.hash(data: Data(joined.utf8)).hexString.prefix(12))
+        let script = joined.replacingOccurrences(of: versionPlaceholder, with: version)
+        let demo = try Data(contentsOf: directory.appendingPathComponent("demo.html"))
+        return AgentAssets(script: Array(script.utf8), version: version, demoPage: Array(demo))
+    }
+}

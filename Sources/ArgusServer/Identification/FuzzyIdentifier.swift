@@ -1,0 +1,83 @@
+import ArgusCore
+import ArgusIdentification
+import ArgusStorage
+import Synchronization
+
+/// Runs the identification engine for every environment. Each environment's
+/// index is rebuilt from the store on first use (or at start through
+/// `warmUp`) and then kept in memory; decisions run under a lock, and the
+/// visitor's new profile is persisted with the event.
+public final class FuzzyIdentifier: VisitorIdentifier {
+    let store: any ArgusStore
+    let engines = Mutex<[String: IdentificationEngine]>([:])
+    let loader: Loader
+    let weights: Weights
+
+    public init(store: any ArgusStore, weights: Weights = Weights()) {
+        self.store = store
+        self.weights = weights
+        self.loader = Loader(store: store)
+    }
+
+    public func warmUp() async throws {
+        for environment in try await store.environments() { try await ensureLoaded(environment.id) }
+    }
+
+    public func resolve(_ visit: Visit) async throws -> Resolution {
+        try await ensureLoaded(visit.environmentID)
+        let observation = Observation(components: visit.request.components, clientIP: visit.clientIP)
+        let tokenVisitor = visit.token.flatMap { $0.environmentID == visit.environmentID ? $0.visitorID : nil }
+        let decision = engines.withLock { engines in
+            engines[visit.environmentID, default: IdentificationEngine(weights: weights)].identify(
+                observation, tokenVisitorID: tokenVisitor, at: visit.timestampMs, newVisitorID: Identifiers.visitorID)
+        }
+        let p = decision.profile
+        let record = VisitorRecord(
+            environmentID: visit.environmentID, id: p.visitorID, firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt,
+            eventCount: p.eventCount, fingerprintHash: StableFingerprint.hash(visit.request.components), profile: p.encoded())
+        return Resolution(
+            visitorID: decision.visitorID, visitorFound: decision.visitorFound, confidence: decision.confidence,
+            firstSeenAt: decision.firstSeenAt, lastSeenAt: decision.lastSeenAt, tokenMismatch: decision.tokenMismatch,
+            visitor: record)
+    }
+
+    /// Drops a visitor from the in-memory index (erasure).
+    public func forget(visitorID: String, environmentID: String) {
+        engines.withLock { _ = $0[environmentID]?.forget(visitorID) }
+    }
+
+    func ensureLoaded(_ environmentID: String) async throws {
+        if engines.withLock({ $0[environmentID] != nil }) { return }
+        try await loader.load(environmentID, into: self)
+    }
+
+    /// Loads each environment once, however many requests wait for it.
+    actor Loader {
+        let store: any ArgusStore
+        var tasks: [String: Task<Void, any Error>] = [:]
+
+        init(store: any ArgusStore) { self.store = store }
+
+        func load(_ environmentID: String, into identifier: FuzzyIdentifier) async throws {
+            if let task = tasks[environmentID] { return try await task.value }
+            let store = self.store
+            let weights = identifier.weights
+            let task = Task {
+                var engine = IdentificationEngine(weights: weights)
+                for visitor in try await store.visitors(environmentID: environmentID) {
+                    if let profile = Profile(encoded: visitor.profile) { engine.load(profile) }
+                }
+                identifier.engines.withLock { engines in
+                    if engines[environmentID] == nil { engines[environmentID] = engine }
+                }
+            }
+            tasks[environmentID] = task
+            do {
+                try await task.value
+            } catch {
+                tasks[environmentID] = nil  // let a later request try again
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+  // ---- public API: window.Argus ----
+  //   Argus.load({publicKey, endpoint?, timeout?}) -> Promise<agent>
+  //   agent.get({linkedId?, tag?, timeout?})       -> Promise<{visitorId, requestId,
+  //                                                    visitorFound, confidence, sealedResult?}>
+  //   agent.components()                           -> Promise<last collected components>
+  //   Argus.createClient({publicKey, endpoint?, interval?}).checkOnce()
+  //                                                -> Promise<{fingerprintId, visitorId,
+  //                                                    requestId, score, risk_level, sealedResult}>
+
+  var COLLECTION_CACHE_MS = 3000;
+  var DEFAULT_REQUEST_TIMEOUT_MS = 10000;
+  var DEFAULT_CHECK_INTERVAL_MS = 5 * 60 * 1000;
+
+  function defaultEndpoint() {
+    try {
+      if (SCRIPT_SRC) return new URL(SCRIPT_SRC, location.href).origin;
+    } catch (e) { /* fall through */ }
+    return location.origin;
+  }
+
+  function normalizeEndpoint(endpoint) {
+    var e = endpoint ? String(endpoint) : defaultEndpoint();
+    return e.replace(/\/+$/, '');
+  }
+
+  function Agent(options) {
+    this._publicKey = options.publicKey;
+    this._endpoint = normalizeEndpoint(options.endpoint);
+    this._timeout = options.timeout > 0 ? options.timeout : DEFAULT_REQUEST_TIMEOUT_MS;
+    this._collecting = null;
+    this._collectedAt = -Infinity;
+    this._last = null;
+  }
+
+  // A fresh collection, or the one started less than COLLECTION_CACHE_MS ago.
+  Agent.prototype._collect = function () {
+    var self = this;
+    if (this._collecting && now() - this._collectedAt < COLLECTION_CACHE_MS) return this._collecting;
+    this._collectedAt = now();
+    this._collecting = collectComponents().then(function (c) {
+      self._last = c;
+      return c;
+    });
+    return this._collecting;
+  };
+
+  Agent.prototype.components = function () {
+    return this._last ? Promise.resolve(this._last) : this._collect();
+  };
+
+  // Identifies; resolves {result, raw} (raw: the server's JSON).
+  Agent.prototype._identify = function (options) {
+    var self = this;
+    options = options || {};
+    var timeout = options.timeout > 0 ? options.timeout : this._timeout;
+    return Promise.all([this._collect(), readToken()]).then(function (r) {
+      var body = {
+        v: 1,
+        publicKey: self._publicKey,
+        token: r[1] || null,
+        linkedId: options.linkedId != null ? options.linkedId : null,
+        tag: options.tag != null ? options.tag : null,
+        url: clampString(String(location.href), MAX_URL_CHARS),
+        referrer: clampString(String(document.referrer || ''), MAX_URL_CHARS),
+        components: r[0]
+      };
+      return postIdentify(self._endpoint, body, timeout);
+    }).then(function (json) {
+      var parsed = readIdentifyResponse(json);
+      var stored = parsed.token ? writeToken(parsed.token) : Promise.resolve();
+      return stored.then(function () { return { result: parsed.result, raw: parsed.raw }; });
+    });
+  };
+
+  Agent.prototype.get = function (options) {
+    return this._identify(options).then(function (r) { return r.result; });
+  };
+
+  function checkOptions(options) {
+    if (!options || typeof options.publicKey !== 'string' || !options.publicKey) {
+      return argusError('invalid_options', 'publicKey is required', 0);
+    }
+    return null;
+  }
+
+  // The Noxtica-style client (spec §6): one identification per interval;
+  // calls within the interval get the cached result. score and risk_level
+  // are read from the answer when the server includes them, else null.
+  function Client(options) {
+    this._agent = new Agent(options);
+    this._interval = options.interval >= 0 ? options.interval : DEFAULT_CHECK_INTERVAL_MS;
+    this._pending = null;
+    this._result = null;
+    this._at = -Infinity;
+  }
+
+  Client.prototype.checkOnce = function (options) {
+    var self = this;
+    if (this._result && now() - this._at < this._interval) return Promise.resolve(this._result);
+    if (this._pending) return this._pending;
+    this._pending = this._agent._identify(options).then(function (r) {
+      var raw = r.raw;
+      var data = raw.products && raw.products.identification && raw.products.identification.data;
+      var src = (data && data.result) || raw;
+      var risk = src.risk || raw.risk || {};
+      var out = {
+        fingerprintId: r.result.visitorId,
+        visitorId: r.result.visitorId,
+        requestId: r.result.requestId,
+        score: firstDefined(src.score, risk.score),
+        risk_level: firstDefined(src.risk_level, src.riskLevel, risk.level, risk.riskLevel),
+        sealedResult: r.result.sealedResult != null ? r.result.sealedResult : null
+      };
+      self._result = out;
+      self._at = now();
+      self._pending = null;
+      return out;
+    }, function (e) {
+      self._pending = null;
+      throw e;
+    });
+    return this._pending;
+  };
+
+  function firstDefined() {
+    for (var i = 0; i < arguments.length; i++) {
+      if (arguments[i] !== undefined && arguments[i] !== null) return arguments[i];
+    }
+    return null;
+  }
+
+  var Argus = {
+    version: AGENT_VERSION,
+    load: function (options) {
+      var problem = checkOptions(options);
+      if (problem) return Promise.reject(problem);
+      var agent = new Agent(options);
+      agent._collect(); // warm up: the first get() usually finds it done
+      return Promise.resolve(agent);
+    },
+    createClient: function (options) {
+      var problem = checkOptions(options);
+      if (problem) throw problem;
+      return new Client(options);
+    }
+  };
+
+  window.Argus = Argus;

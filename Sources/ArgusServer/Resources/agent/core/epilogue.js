@@ -1,0 +1,5 @@
+})(
+  typeof window !== 'undefined' ? window : this,
+  typeof document !== 'undefined' ? document : undefined,
+  typeof navigator !== 'undefined' ? navigator : {}
+);

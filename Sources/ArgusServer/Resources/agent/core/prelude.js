@@ -1,0 +1,20 @@
+/*!
+ * Argus browser agent __ARGUS_AGENT_VERSION__
+ * Collects device signals ("components"), sends them to an Argus server's
+ * POST /v1/identify and keeps the server's token in first-party storage.
+ * This file opens the closure that the other agent files share; the last
+ * file of manifest.txt (core/epilogue.js) closes it.
+ */
+;(function (window, document, navigator) {
+  'use strict';
+
+  var AGENT_VERSION = '__ARGUS_AGENT_VERSION__';
+
+  // The script's own URL, read while it is being evaluated (currentScript is
+  // null afterwards). The default endpoint is that URL's origin.
+  var SCRIPT_SRC = '';
+  try {
+    SCRIPT_SRC = (document && document.currentScript && document.currentScript.src) || '';
+  } catch (e) {
+    SCRIPT_SRC = '';
+  }

@@ -1,0 +1,4 @@
+  // hardwareConcurrency: logical processors, an integer.
+  registerSource('hardwareConcurrency', function () {
+    return toInt(navigator.hardwareConcurrency);
+  });

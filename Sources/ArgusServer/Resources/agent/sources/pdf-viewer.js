@@ -1,0 +1,4 @@
+  // pdfViewerEnabled: whether the browser shows PDFs inline.
+  registerSource('pdfViewerEnabled', function () {
+    return toBoolOrNull(navigator.pdfViewerEnabled);
+  });

@@ -1,0 +1,4 @@
+  // userAgent: the User-Agent string.
+  registerSource('userAgent', function () {
+    return toStringOrNull(navigator.userAgent);
+  });

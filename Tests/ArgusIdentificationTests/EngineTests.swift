@@ -1,0 +1,193 @@
+import ArgusCore
+import ArgusIdentification
+import Testing
+
+/// A simulated browser whose components tests change one at a time.
+struct Browser {
+    var userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/147.0.0.0 Safari/537.36"
+    var renderer = "ANGLE (NVIDIA, NVIDIA GeForce RTX 3060 Direct3D11)"
+    var canvas = "c0ffee"
+    var audio = 124.04347527516074
+    var fonts = ["Arial", "Calibri", "Segoe UI"]
+    var languages = ["en-US", "en"]
+    var timezone = "Europe/Berlin"
+    var width = 1920
+    var quota = 296_630_877_388.0
+    var cores = 8
+
+    func observation(ip: String) -> Observation {
+        let components: JSON = [
+            "userAgent": .string(userAgent), "platform": "Win32", "vendor": "Google Inc.",
+            "languages": JSON(strings: languages), "timezone": .string(timezone), "timezoneOffset": -60,
+            "screen": ["width": .int(Int64(width)), "height": 1080, "colorDepth": 24, "pixelRatio": 1],
+            "hardwareConcurrency": .int(Int64(cores)), "deviceMemory": 8, "maxTouchPoints": 0, "canvas": .string(canvas),
+            "webglVendor": "Google Inc. (NVIDIA)", "webglRenderer": .string(renderer), "audio": .double(audio),
+            "fonts": JSON(strings: fonts), "storageQuota": .double(quota), "cookiesEnabled": true, "webdriver": false,
+        ]
+        return Observation(components: Components(raw: components.objectValue!), clientIP: ip)
+    }
+}
+
+struct Harness {
+    var engine = IdentificationEngine()
+    var counter = 0
+    var time: Int64 = 1_000
+
+    mutating func visit(_ b: Browser, ip: String, token: String? = nil) -> Decision {
+        time += 1000
+        var n = counter
+        defer { counter = n }
+        return engine.identify(b.observation(ip: ip), tokenVisitorID: token, at: time) {
+            n += 1
+            return "visitor-\(n)"
+        }
+    }
+}
+
+@Suite struct EngineTests {
+    @Test func aTokenThatFitsKeepsTheVisitor() {
+        var h = Harness()
+        let first = h.visit(Browser(), ip: "61.1.1.1")
+        #expect(first.basis == .new)
+        #expect(first.visitorFound == false)
+        var updated = Browser()
+        updated.userAgent = updated.userAgent.replacingOccurrences(of: "147", with: "148")
+        updated.canvas = "changed"
+        let second = h.visit(updated, ip: "62.2.2.2", token: first.visitorID)
+        #expect(second.visitorID == first.visitorID)
+        #expect(second.basis == .token)
+        #expect(second.visitorFound)
+        #expect(second.firstSeenAt == first.firstSeenAt)
+        #expect(second.lastSeenAt == first.firstSeenAt)
+        #expect(second.confidence > 0.95)
+    }
+
+    @Test func withoutTokenTheFingerprintFindsTheVisitorAfterDrift() {
+        var h = Harness()
+        let first = h.visit(Browser(), ip: "61.1.1.1")
+        _ = h.visit(Browser(), ip: "61.1.1.1", token: first.visitorID)
+        var later = Browser()
+        later.userAgent = later.userAgent.replacingOccurrences(of: "147", with: "148")
+        later.canvas = "after-update"
+        later.width = 2560  // docked
+        let back = h.visit(later, ip: "61.1.1.1")
+        #expect(back.visitorID == first.visitorID)
+        #expect(back.basis == .fingerprint)
+        var travelling = later
+        travelling.timezone = "America/New_York"
+        let abroad = h.visit(travelling, ip: "98.7.6.5")
+        #expect(abroad.visitorID == first.visitorID)
+    }
+
+    @Test func aDifferentDeviceIsANewVisitor() {
+        var h = Harness()
+        let a = h.visit(Browser(), ip: "61.1.1.1")
+        var other = Browser()
+        other.fonts = ["Arial", "Helvetica"]
+        other.languages = ["de-DE"]
+        other.quota = 120_000_000_000
+        let b = h.visit(other, ip: "61.1.1.1")
+        #expect(b.visitorID != a.visitorID)
+        #expect(b.basis == .new)
+        var otherGPU = Browser()
+        otherGPU.renderer = "ANGLE (Intel, Intel(R) UHD Graphics 630)"
+        #expect(h.visit(otherGPU, ip: "61.1.1.1").basis == .new)
+    }
+
+    @Test func identicalTwinsBehindOneAddressAreNotGuessed() {
+        var h = Harness()
+        let a = h.visit(Browser(), ip: "70.0.0.1")
+        let b = h.visit(Browser(), ip: "70.0.0.1")
+        // The second identical device without token: one known twin on this IP; a third arrives.
+        _ = h.visit(Browser(), ip: "70.0.0.1", token: a.visitorID)
+        _ = h.visit(Browser(), ip: "70.0.0.1", token: b.visitorID)
+        let c = h.visit(Browser(), ip: "70.0.0.1")
+        if b.visitorID != a.visitorID {
+            // Two known identical visitors on this IP: an ambiguous visit gets a new id.
+            #expect(c.basis == .new)
+            #expect(c.visitorID != a.visitorID && c.visitorID != b.visitorID)
+            #expect(c.confidence <= 0.5)
+        }
+    }
+
+    @Test func theAddressSeparatesTwinsOnDifferentNetworks() {
+        var h = Harness()
+        let home = h.visit(Browser(), ip: "80.1.1.1")
+        // A second device, first seen with other languages, later identical to the first.
+        var german = Browser()
+        german.languages = ["de-DE"]
+        let office = h.visit(german, ip: "90.2.2.2")
+        #expect(office.visitorID != home.visitorID)
+        _ = h.visit(Browser(), ip: "90.2.2.2", token: office.visitorID)
+        #expect(h.visit(Browser(), ip: "80.1.1.1").visitorID == home.visitorID)
+        #expect(h.visit(Browser(), ip: "90.2.2.2").visitorID == office.visitorID)
+    }
+
+    @Test func aTokenFromAnotherDeviceIsFlaggedAndNotTrusted() {
+        var h = Harness()
+        let victim = h.visit(Browser(), ip: "61.1.1.1")
+        var attacker = Browser()
+        attacker.renderer = "ANGLE (AMD, Radeon RX 580)"
+        attacker.cores = 16
+        let d = h.visit(attacker, ip: "99.9.9.9", token: victim.visitorID)
+        #expect(d.tokenMismatch)
+        #expect(d.visitorID != victim.visitorID)
+    }
+
+    @Test func aPrivateVisitDoesNotBecomeAFuzzyCandidate() {
+        var h = Harness()
+        var incognito = Browser()
+        incognito.quota = 858_993_459
+        let privateVisit = h.visit(incognito, ip: "61.1.1.1")
+        #expect(privateVisit.basis == .new)
+        #expect(privateVisit.profile.ephemeral)
+        // The same device later, in normal mode: a new visitor, not the ephemeral one.
+        let normal = h.visit(Browser(), ip: "61.1.1.1")
+        #expect(normal.visitorID != privateVisit.visitorID)
+        // An ordinary visitor seen in private mode is still recognised.
+        let again = h.visit(incognito, ip: "61.1.1.1")
+        #expect(again.visitorID == normal.visitorID)
+    }
+
+    @Test func profilesRoundTripThroughTheirBinaryForm() throws {
+        var h = Harness()
+        let d = h.visit(Browser(), ip: "2001:db8::1")
+        let bytes = d.profile.encoded()
+        #expect(Profile(encoded: bytes) == d.profile)
+        #expect(Profile(encoded: Array(bytes.dropLast())) == nil)
+        #expect(Profile(encoded: []) == nil)
+    }
+
+    @Test func candidateCountIsBoundedInACrowd() {
+        var h = Harness()
+        // 2000 browsers of one model, each with its own languages.
+        for i in 0..<2000 {
+            var b = Browser()
+            b.languages = ["x-\(i)"]
+            _ = h.visit(b, ip: "10.\(i / 250).\(i % 250).1")
+        }
+        #expect(h.engine.index.count == 2000)
+        let d = h.visit(Browser(), ip: "11.1.1.1")
+        #expect(d.candidates <= 5 * VisitorIndex.bucketCapacity)
+    }
+
+    @Test func forgottenVisitorsAreNotMatched() {
+        var h = Harness()
+        let a = h.visit(Browser(), ip: "61.1.1.1")
+        let forgotten = h.engine.forget(a.visitorID)
+        #expect(forgotten)
+        let b = h.visit(Browser(), ip: "61.1.1.1", token: a.visitorID)
+        #expect(b.visitorID != a.visitorID)
+        #expect(b.visitorFound == false)
+    }
+
+    @Test func ipv6NetworksGroupBySlash64() {
+        let b = Browser()
+        let x = b.observation(ip: "2001:db8:1:2:aaaa::1")
+        let y = b.observation(ip: "2001:db8:1:2:bbbb::2")
+        let z = b.observation(ip: "2001:db8:1:3::1")
+        #expect(x.network == y.network)
+        #expect(x.network != z.network)
+        #expect(x.ip != y.ip)
+    }
+}
