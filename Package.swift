@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusServer",
+                "ArgusServer", "ArgusIdentification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

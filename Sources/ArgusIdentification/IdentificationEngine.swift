@@ -23,6 +23,12 @@ public struct Decision: Sendable, Equatable {
     public var tokenMismatch: Bool
     /// How many known visitors were compared.
     public var candidates: Int
+    /// The best and second-best candidate scores (explanations and tuning).
+    public var topScores: [Double] = []
+    /// What the decision between the best candidate and a new visitor was based on.
+    public var features: DecisionFeatures?
+    /// The best candidate, whether or not it was chosen.
+    public var topCandidate: String?
     /// The profile after this visit (to persist with the event).
     public var profile: Profile
 }
@@ -36,13 +42,20 @@ public struct Decision: Sendable, Equatable {
 public struct IdentificationEngine: Sendable {
     public private(set) var index = VisitorIndex()
     public var weights: Weights
+    public var model: DecisionModel
 
     /// Token-based answers: right unless an earlier decision was wrong.
     public static let tokenConfidence = 0.99
     /// A token whose device drifted this much (score) is flagged as possibly copied.
     public static let tokenDoubtScore = -7.0
 
-    public init(weights: Weights = Weights()) { self.weights = weights }
+    /// A new visitor with no candidate at all: nothing known resembles it.
+    public static let unmatchedConfidence = 0.99
+
+    public init(weights: Weights = Weights(), model: DecisionModel = DecisionModel()) {
+        self.weights = weights
+        self.model = model
+    }
 
     public mutating func load(_ profile: Profile) { index.upsert(profile) }
 
@@ -68,31 +81,45 @@ public struct IdentificationEngine: Sendable {
         }
 
         let candidates = index.candidates(for: o)
-        var scored: [(score: Double, profile: Profile)] = []
-        scored.reserveCapacity(candidates.count)
+        var best: (match: Similarity.Match, profile: Profile)?
+        var scores: [Double] = []
+        scores.reserveCapacity(candidates.count)
         for p in candidates {
-            if let s = Similarity.score(o, p, weights) { scored.append((s, p)) }
+            guard let m = Similarity.evaluate(o, p, weights) else { continue }
+            scores.append(m.score)
+            if best == nil || m.score > best!.match.score { best = (m, p) }
         }
-        let prior = weights.newVisitorPrior
-        let top = scored.max { $0.score < $1.score }
-        let ceiling = max(prior, top?.score ?? prior)
-        let total = exp(prior - ceiling) + scored.reduce(0) { $0 + exp($1.score - ceiling) }
-
-        if let top, exp(top.score - ceiling) / total > 0.5 {
-            var p = top.profile
-            let last = p.lastSeenAt
-            p.absorb(o, at: time)
-            index.upsert(p)
-            return Decision(
-                visitorID: p.visitorID, basis: .fingerprint, visitorFound: true,
-                confidence: exp(top.score - ceiling) / total, firstSeenAt: p.firstSeenAt, lastSeenAt: last,
-                tokenMismatch: tokenMismatch, candidates: candidates.count, profile: p)
+        scores.sort(by: >)
+        let topScores = Array(scores.prefix(2))
+        var features: DecisionFeatures?
+        if let best {
+            let f = DecisionFeatures(
+                top: best.match.score, gap: scores.count > 1 ? scores[0] - scores[1] : DecisionFeatures.maxGap,
+                rivals: scores.dropFirst().count { $0 >= scores[0] - 1 }, address: best.match.address,
+                drift: best.match.drift, twins: index.lookCount(o.look) - (best.profile.look == o.look ? 1 : 0),
+                exact: best.profile.look == o.look,
+                model: index.hardwareCount(o.hardware), crowd: index.addressCount(o.ip), webkit: o.engine == .webkit,
+                privateMode: o.looksPrivate, cookiesDisabled: o.cookiesDisabled)
+            features = f
+            let probability = model.probability(f)
+            if probability > model.threshold {
+                var p = best.profile
+                let last = p.lastSeenAt
+                p.absorb(o, at: time)
+                index.upsert(p)
+                return Decision(
+                    visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: probability,
+                    firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch,
+                    candidates: candidates.count, topScores: topScores, features: f, topCandidate: p.visitorID, profile: p)
+            }
         }
 
         let p = Profile(visitorID: newVisitorID(), observation: o, at: time)
         index.upsert(p)
         return Decision(
-            visitorID: p.visitorID, basis: .new, visitorFound: false, confidence: exp(prior - ceiling) / total,
-            firstSeenAt: time, lastSeenAt: time, tokenMismatch: tokenMismatch, candidates: candidates.count, profile: p)
+            visitorID: p.visitorID, basis: .new, visitorFound: false,
+            confidence: features.map { 1 - model.probability($0) } ?? Self.unmatchedConfidence,
+            firstSeenAt: time, lastSeenAt: time, tokenMismatch: tokenMismatch, candidates: candidates.count,
+            topScores: topScores, features: features, topCandidate: best?.profile.visitorID, profile: p)
     }
 }

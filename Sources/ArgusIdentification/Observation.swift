@@ -32,6 +32,10 @@ public struct Observation: Sendable, Equatable {
     public var network: UInt64
     /// A hash of further agent components that change only with software updates.
     public var extras: UInt64?
+    /// The whole look of the browser, address aside: equal looks are indistinguishable twins.
+    public var look: UInt64
+    /// The agent says cookies are off: such a browser never keeps a token.
+    public var cookiesDisabled: Bool
 
     /// Quotas this small come from private (incognito) modes, whose storage lives in memory.
     public static let privateQuotaCeiling = 2.0 * 1024 * 1024 * 1024
@@ -76,6 +80,20 @@ public struct Observation: Sendable, Equatable {
         ip = StableHasher.hash(clientIP)
         network = StableHasher.hash(Self.networkPrefix(clientIP))
         extras = Self.extrasHash(c)
+        cookiesDisabled = c.cookiesEnabled == false
+        var l = StableHasher()
+        l.combine(Int64(bitPattern: hardware))
+        l.combine(Int64(bitPattern: userAgent))
+        l.combine(Int64(bitPattern: canvas ?? 0))
+        l.combine(Int64(bitPattern: webgl ?? 0))
+        l.combine(audio ?? 0)
+        for f in fonts ?? [] { l.combine(Int64(f)) }
+        l.combine([0xFE])
+        for x in languages ?? [] { l.combine(Int64(x)) }
+        l.combine(Int64(timezone ?? 0))
+        l.combine(Int64(bitPattern: screen ?? 0))
+        l.combine(Int64(bitPattern: extras ?? 0))
+        look = l.value
     }
 
     /// Components of the full agent that stay put between software updates.

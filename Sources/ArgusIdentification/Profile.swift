@@ -21,6 +21,8 @@ public struct Profile: Sendable, Equatable {
     public var ips: [UInt64] = []
     public var networks: [UInt64] = []
     public var extras: [UInt64] = []
+    /// The look of the last ordinary (not private) visit.
+    public var look: UInt64 = 0
     public var firstSeenAt: Int64
     public var lastSeenAt: Int64
     public var eventCount: Int64
@@ -62,6 +64,7 @@ public struct Profile: Sendable, Equatable {
         // memory-backed quota: it refreshes places, not the device's renderings.
         let isPrivate = o.looksPrivate && !(quota.map { $0 < Observation.privateQuotaCeiling } ?? false)
         if isPrivate && engine == .webkit { return }
+        if !isPrivate { look = o.look }
         if let c = o.canvas { Self.remember(c, in: &canvases, keep: Self.recentRenders) }
         if let w = o.webgl { Self.remember(w, in: &webgls, keep: Self.recentRenders) }
         if let a = o.audio {
@@ -88,7 +91,7 @@ public struct Profile: Sendable, Equatable {
 // MARK: - binary form (stored with the visitor; read back at start)
 
 extension Profile {
-    static let formatVersion: UInt8 = 1
+    static let formatVersion: UInt8 = 2
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
@@ -110,6 +113,7 @@ extension Profile {
         w.u64s(ips)
         w.u64s(networks)
         w.u64s(extras)
+        w.u64(look)
         w.i64(firstSeenAt)
         w.i64(lastSeenAt)
         w.i64(eventCount)
@@ -123,7 +127,7 @@ extension Profile {
             let major = r.i64(), let os = r.u64(), let ua = r.u64(), let canvases = r.u64s(), let webgls = r.u64s(),
             let audios = r.doubles(), let fonts = r.optionalU32s(), let languages = r.optionalU32s(),
             let timezones = r.u32s(), let screens = r.u64s(), let quota = r.optionalDouble(), let ips = r.u64s(),
-            let networks = r.u64s(), let extras = r.u64s(), let first = r.i64(), let last = r.i64(), let count = r.i64(),
+            let networks = r.u64s(), let extras = r.u64s(), let look = r.u64(), let first = r.i64(), let last = r.i64(), let count = r.i64(),
             let ephemeral = r.u8(), r.isAtEnd
         else { return nil }
         self.visitorID = id
@@ -143,6 +147,7 @@ extension Profile {
         self.ips = ips
         self.networks = networks
         self.extras = extras
+        self.look = look
         self.firstSeenAt = first
         self.lastSeenAt = last
         self.eventCount = count

@@ -20,23 +20,44 @@ public struct Weights: Sendable, Equatable {
     // Installed software and settings.
     public var fontsSame = 1.0
     public var fontsAdded = -0.8
-    public var fontsOther = -4.0
+    public var fontsOther = -6.0
     public var languagesSame = 0.3
     public var languagesAdded = -1.0
-    public var languagesOther = -3.5
+    public var languagesOther = -8.0
     // Places and screens.
     public var timezoneSeen = 0.3
     public var timezoneNew = -1.5
     public var screenSeen = 0.3
-    public var screenNew = -1.2
+    public var screenNew = -2.5
+    /// A new screen on a known address: docking at home or at the office.
+    public var screenNewSameAddress = -0.3
     public var quotaSame = 0.5
-    public var quotaOther = -3.0
+    public var quotaOther = -5.0
     public var userAgentSame = 0.3
-    public var browserDowngrade = -5.0
+    public var browserDowngrade = -6.0
     /// Log prior odds that a visit without token is a new browser rather than one given known candidate.
     public var newVisitorPrior = 2.0
-
     public init() {}
+
+    /// Sets a weight by name (tuning tools); false for an unknown name.
+    public mutating func set(_ name: String, _ value: Double) -> Bool {
+        guard let path = Self.paths[name] else { return false }
+        self[keyPath: path] = value
+        return true
+    }
+
+    static var paths: [String: WritableKeyPath<Weights, Double>] { [
+        "sameLastIP": \.sameLastIP, "recentIP": \.recentIP, "sameNetwork": \.sameNetwork,
+        "canvasSame": \.canvasSame, "canvasChangedAfterUpdate": \.canvasChangedAfterUpdate,
+        "canvasChanged": \.canvasChanged, "webglSame": \.webglSame, "webglChanged": \.webglChanged,
+        "audioSame": \.audioSame, "audioChangedAfterUpdate": \.audioChangedAfterUpdate, "audioChanged": \.audioChanged,
+        "extrasSame": \.extrasSame, "extrasChanged": \.extrasChanged, "fontsSame": \.fontsSame,
+        "fontsAdded": \.fontsAdded, "fontsOther": \.fontsOther, "languagesSame": \.languagesSame,
+        "languagesAdded": \.languagesAdded, "languagesOther": \.languagesOther, "timezoneSeen": \.timezoneSeen,
+        "timezoneNew": \.timezoneNew, "screenSeen": \.screenSeen, "screenNew": \.screenNew, "screenNewSameAddress": \.screenNewSameAddress, "quotaSame": \.quotaSame,
+        "quotaOther": \.quotaOther, "userAgentSame": \.userAgentSame, "browserDowngrade": \.browserDowngrade,
+        "newVisitorPrior": \.newVisitorPrior,
+    ] }
 }
 
 public enum Similarity {
@@ -46,63 +67,83 @@ public enum Similarity {
 
     /// nil: the visit cannot come from this visitor (different hardware).
     public static func score(_ o: Observation, _ p: Profile, _ w: Weights) -> Double? {
+        evaluate(o, p, w)?.score
+    }
+
+    /// The comparison of a visit with one visitor, term by term.
+    public struct Match: Sendable {
+        public var score: Double
+        /// 3: the visitor's last address; 2: a recent one; 1: a recent network; 0: none.
+        public var address: Int
+        /// The sum of the negative (drift) terms.
+        public var drift: Double
+    }
+
+    public static func evaluate(_ o: Observation, _ p: Profile, _ w: Weights) -> Match? {
         guard o.hardware == p.hardware else { return nil }
         var s = 0.0
+        var drift = 0.0
+        var address = 0
         if p.ips.last == o.ip {
-            s += w.sameLastIP
+            address = 3
         } else if p.ips.contains(o.ip) {
-            s += w.recentIP
+            address = 2
         } else if p.networks.contains(o.network) {
-            s += w.sameNetwork
+            address = 1
+        }
+        s += [0, w.sameNetwork, w.recentIP, w.sameLastIP][address]
+        func add(_ v: Double) {
+            s += v
+            if v < 0 { drift += v }
         }
 
         let updated = o.browserMajor > p.browserMajor || o.osVersion != p.osVersion
-        if o.browserMajor < p.browserMajor { s += w.browserDowngrade }
-        if o.userAgent == p.userAgent { s += w.userAgentSame }
+        if o.browserMajor < p.browserMajor { add(w.browserDowngrade) }
+        if o.userAgent == p.userAgent { add(w.userAgentSame) }
         let privateNoise = o.looksPrivate && o.engine == .webkit
 
         if let c = o.canvas, !p.canvases.isEmpty, !privateNoise {
-            s += p.canvases.contains(c) ? w.canvasSame : (updated ? w.canvasChangedAfterUpdate : w.canvasChanged)
+            add(p.canvases.contains(c) ? w.canvasSame : (updated ? w.canvasChangedAfterUpdate : w.canvasChanged))
         }
         if let g = o.webgl, !p.webgls.isEmpty {
-            s += p.webgls.contains(g) ? w.webglSame : w.webglChanged
+            add(p.webgls.contains(g) ? w.webglSame : w.webglChanged)
         }
         if let a = o.audio, !p.audios.isEmpty, !privateNoise {
             let same = p.audios.contains { abs($0 - a) <= audioTolerance }
-            s += same ? w.audioSame : (updated ? w.audioChangedAfterUpdate : w.audioChanged)
+            add(same ? w.audioSame : (updated ? w.audioChangedAfterUpdate : w.audioChanged))
         }
         if let e = o.extras, !p.extras.isEmpty {
-            s += p.extras.contains(e) ? w.extrasSame : w.extrasChanged
+            add(p.extras.contains(e) ? w.extrasSame : w.extrasChanged)
         }
 
         if let f = o.fonts, let pf = p.fonts {
             if f == pf {
-                s += w.fontsSame
+                add(w.fontsSame)
             } else if isSuperset(f, of: pf), f.count - pf.count <= 2 {
-                s += w.fontsAdded
+                add(w.fontsAdded)
             } else {
-                s += w.fontsOther
+                add(w.fontsOther)
             }
         }
         if let l = o.languages, let pl = p.languages {
             if l == pl {
-                s += w.languagesSame
+                add(w.languagesSame)
             } else if l.count > pl.count, Array(l.prefix(pl.count)) == pl {
-                s += w.languagesAdded
+                add(w.languagesAdded)
             } else {
-                s += w.languagesOther
+                add(w.languagesOther)
             }
         }
         if let t = o.timezone, !p.timezones.isEmpty {
-            s += p.timezones.contains(t) ? w.timezoneSeen : w.timezoneNew
+            add(p.timezones.contains(t) ? w.timezoneSeen : w.timezoneNew)
         }
         if let sc = o.screen, !p.screens.isEmpty {
-            s += p.screens.contains(sc) ? w.screenSeen : w.screenNew
+            add(p.screens.contains(sc) ? w.screenSeen : (address >= 2 ? w.screenNewSameAddress : w.screenNew))
         }
         if let q = o.quota, let pq = p.quota, !o.looksPrivate {
-            s += abs(q - pq) <= quotaTolerance * max(q, pq) ? w.quotaSame : w.quotaOther
+            add(abs(q - pq) <= quotaTolerance * max(q, pq) ? w.quotaSame : w.quotaOther)
         }
-        return s
+        return Match(score: s, address: address, drift: drift)
     }
 
     /// Both sorted.

@@ -8,6 +8,13 @@ public struct VisitorIndex: Sendable {
     private var slots: [String: Int] = [:]
     private var buckets: [UInt64: [Int32]] = [:]
     private var freeSlots: [Int] = []
+    /// Known (not ephemeral) visitors per hardware key: how common a device model is.
+    private var hardwareCounts: [UInt64: Int32] = [:]
+    /// Known visitors per look (see `Observation.look`): how many identical twins there are.
+    private var lookCounts: [UInt64: Int32] = [:]
+    /// Recent visitors per client IP: how many browsers share an address (households, offices, carrier NAT).
+    private var addressVisitors: [UInt64: [Int32]] = [:]
+    public static let addressCapacity = 64
     /// Most recently touched visitors kept per blocking key.
     public static let bucketCapacity = 128
 
@@ -30,16 +37,30 @@ public struct VisitorIndex: Sendable {
             slot = profiles.count
             profiles.append(nil)
         }
+        let before = profiles[slot]
         profiles[slot] = profile
         slots[profile.visitorID] = slot
+        if let before, !before.ephemeral {
+            hardwareCounts[before.hardware, default: 0] -= 1
+            lookCounts[before.look, default: 0] -= 1
+        }
         if !profile.ephemeral {
-            for key in Self.keys(of: profile) { touch(key, slot: Int32(slot)) }
+            hardwareCounts[profile.hardware, default: 0] += 1
+            lookCounts[profile.look, default: 0] += 1
+            for key in Self.keys(of: profile) { touch(key, slot: Int32(slot), in: &buckets, capacity: Self.bucketCapacity) }
+        }
+        if let ip = profile.ips.last {
+            touch(ip, slot: Int32(slot), in: &addressVisitors, capacity: Self.addressCapacity)
         }
     }
 
     @discardableResult
     public mutating func remove(_ visitorID: String) -> Bool {
         guard let slot = slots.removeValue(forKey: visitorID) else { return false }
+        if let p = profiles[slot], !p.ephemeral {
+            hardwareCounts[p.hardware, default: 0] -= 1
+            lookCounts[p.look, default: 0] -= 1
+        }
         profiles[slot] = nil
         freeSlots.append(slot)  // stale bucket entries are skipped: the slot's visitor id no longer matches
         return true
@@ -58,18 +79,30 @@ public struct VisitorIndex: Sendable {
         return out
     }
 
-    private mutating func touch(_ key: UInt64, slot: Int32) {
-        var bucket = buckets.removeValue(forKey: key) ?? []
+    /// Known visitors with this hardware key.
+    public func hardwareCount(_ hardware: UInt64) -> Int { Int(hardwareCounts[hardware] ?? 0) }
+
+    /// Known visitors whose last ordinary visit had this look.
+    public func lookCount(_ look: UInt64) -> Int { Int(lookCounts[look] ?? 0) }
+
+    /// Distinct visitors recently seen at this address (up to `addressCapacity`).
+    public func addressCount(_ ip: UInt64) -> Int {
+        addressVisitors[ip]?.count { slot in profiles[Int(slot)] != nil } ?? 0
+    }
+
+    /// Moves `slot` to the end of the list under `key`, keeping at most `capacity` entries.
+    private func touch(_ key: UInt64, slot: Int32, in map: inout [UInt64: [Int32]], capacity: Int) {
+        var bucket = map.removeValue(forKey: key) ?? []
         if let i = bucket.lastIndex(of: slot) {
             if i == bucket.count - 1 {
-                buckets[key] = bucket
+                map[key] = bucket
                 return
             }
             bucket.remove(at: i)
         }
         bucket.append(slot)
-        if bucket.count > Self.bucketCapacity { bucket.removeFirst(bucket.count - Self.bucketCapacity) }
-        buckets[key] = bucket
+        if bucket.count > capacity { bucket.removeFirst(bucket.count - capacity) }
+        map[key] = bucket
     }
 
     enum KeyKind: UInt64 {

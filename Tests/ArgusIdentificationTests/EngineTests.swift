@@ -75,8 +75,10 @@ struct Harness {
         #expect(back.basis == .fingerprint)
         var travelling = later
         travelling.timezone = "America/New_York"
-        let abroad = h.visit(travelling, ip: "98.7.6.5")
+        // Abroad with its token: the same visitor.
+        let abroad = h.visit(travelling, ip: "98.7.6.5", token: back.visitorID)
         #expect(abroad.visitorID == first.visitorID)
+        #expect(abroad.basis == .token)
     }
 
     @Test func aDifferentDeviceIsANewVisitor() {

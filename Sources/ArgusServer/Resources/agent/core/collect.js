@@ -1,8 +1,10 @@
   // ---- running the sources ----
-  // All sources start together; each has its own time budget. A source that
-  // throws, rejects or misses its budget yields null and an entry in the
-  // `_errors` component ({name: "timeout" | message}). Collection never
-  // rejects.
+  // All sources start together; each has its own time budget for its
+  // asynchronous part (a synchronous source cannot be interrupted; its value
+  // is kept, and sources over SLOW_SOURCE_MS are named in `_slowSources`).
+  // A source that throws, rejects or misses its budget yields null and an
+  // entry in the `_errors` component ({name: "timeout" | message}).
+  // Collection never rejects; `_collectMs` is its duration.
 
   // Shared per-collection state: sources that need the same expensive object
   // (one WebGL context, one canvas rendering) share it through ctx.once().

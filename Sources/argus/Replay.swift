@@ -1,0 +1,66 @@
+import ArgumentParser
+import ArgusCore
+import ArgusIdentification
+import Foundation
+
+/// `argus replay`: a development tool. Reads the evaluator's visits as JSON
+/// lines (`{"device", "storage", "ip", "components"}`) in time order, plays
+/// each browser's token storage as the evaluator does, runs the
+/// identification engine alone (no HTTP, no storage) and prints one line
+/// per visit: `{"visitorId", "basis", "confidence"}`.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay evaluator visits through the identification engine (development tool).", shouldDisplay: false)
+
+    @Option(help: "JSON object of weight overrides.") var weights = "{}"
+    @Option(help: "JSON array of decision-model coefficients.") var model: String?
+    @Option(help: "Merge threshold of the decision model.") var threshold: Double?
+
+    func run() throws {
+        var w = Weights()
+        let overrides = try JSONParser.parse(weights)
+        for (key, value) in overrides.objectValue?.entries ?? [] {
+            guard let v = value.doubleValue, w.set(key, v) else { throw ValidationError("unknown weight \(key)") }
+        }
+        var decision = DecisionModel()
+        if let model {
+            let values = try JSONParser.parse(model).arrayValue?.compactMap(\.doubleValue) ?? []
+            guard values.count == DecisionFeatures.names.count else {
+                throw ValidationError("--model needs \(DecisionFeatures.names.count) numbers")
+            }
+            decision.coefficients = values
+        }
+        if let threshold { decision.threshold = threshold }
+        var engine = IdentificationEngine(weights: w, model: decision)
+        var tokens: [Int64: String] = [:]
+        var time: Int64 = 0
+        var out = [UInt8]()
+        while let line = readLine(strippingNewline: true) {
+            let visit = try JSONParser.parse(line)
+            let device = visit["device"]?.intValue ?? -1
+            let storage = visit["storage"]?.stringValue ?? "kept"
+            if storage == "cleared" { tokens[device] = nil }
+            let token = (storage == "kept" || storage == "cleared") ? tokens[device] : nil
+            let observation = Observation(
+                components: Components(raw: visit["components"]?.objectValue ?? JSONObject()),
+                clientIP: visit["ip"]?.stringValue ?? "")
+            time += 1
+            let d = engine.identify(observation, tokenVisitorID: token, at: time, newVisitorID: Identifiers.visitorID)
+            if storage == "kept" || storage == "cleared" { tokens[device] = d.visitorID }
+            JSONWriter.write(
+                [
+                    "visitorId": .string(d.visitorID), "basis": .string(d.basis.rawValue), "confidence": .double(d.confidence),
+                    "scores": .array(d.topScores.map { .double($0) }), "candidates": .int(Int64(d.candidates)),
+                    "top": d.topCandidate.map { .string($0) } ?? .null,
+                    "features": d.features.map { .array($0.vector.map { .double($0) }) } ?? .null,
+                ],
+                into: &out)
+            out.append(0x0A)
+            if out.count > 1 << 16 {
+                FileHandle.standardOutput.write(Data(out))
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        FileHandle.standardOutput.write(Data(out))
+    }
+}

@@ -1,0 +1,288 @@
+"""Browser tests of the Argus agent (GET /agent.js, GET /demo) against a running server.
+
+They drive Debian's Chromium through chromedriver (Selenium) and need:
+
+  ARGUS_URL         base URL of a running Argus server, e.g. http://127.0.0.1:8080
+  ARGUS_PUBLIC_KEY  a public key (pk_...) of an environment of that server
+  ARGUS_SECRET_KEY  optional: a secret key (sk_...) of the same environment; when
+                    set, the events are also read back through GET /v4/events/{id}
+
+Optional: CHROMIUM_BINARY (default /usr/bin/chromium), CHROMEDRIVER (default
+/usr/bin/chromedriver), ARGUS_MAX_COLLECT_MS (default 500: the limit for a
+collection in a warm browser; a browser's very first collection may take twice
+that), ARGUS_BROWSER_HEADFUL=1 to run with a window (e.g. under xvfb-run).
+
+Without ARGUS_URL and ARGUS_PUBLIC_KEY every test is skipped. Install with
+`pip install -r tests/browser/requirements.txt` and `apt-get install chromium
+chromium-driver`; run with `python -m pytest tests/browser`.
+"""
+
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
+
+ARGUS_URL = os.environ.get("ARGUS_URL", "").rstrip("/")
+PUBLIC_KEY = os.environ.get("ARGUS_PUBLIC_KEY", "")
+SECRET_KEY = os.environ.get("ARGUS_SECRET_KEY", "")
+CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+MAX_COLLECT_MS = float(os.environ.get("ARGUS_MAX_COLLECT_MS", "500"))
+HEADFUL = os.environ.get("ARGUS_BROWSER_HEADFUL", "") == "1"
+PAGE_TIMEOUT_S = 30
+
+pytestmark = pytest.mark.skipif(
+    not ARGUS_URL or not PUBLIC_KEY,
+    reason="set ARGUS_URL and ARGUS_PUBLIC_KEY to run the browser tests against a running Argus server",
+)
+
+# Component types fixed by agent-protocol.md ("Types"); every one may be null.
+_INT = "integer"
+_NUM = "number"
+_STR = "string"
+_BOOL = "boolean"
+_STRS = "strings"
+PROTOCOL_TYPES = {
+    "userAgent": _STR, "platform": _STR, "vendor": _STR, "languages": _STRS, "timezone": _STR,
+    "timezoneOffset": _INT, "hardwareConcurrency": _INT, "deviceMemory": _NUM, "maxTouchPoints": _INT,
+    "canvas": _STR, "webglVendor": _STR, "webglRenderer": _STR, "audio": _NUM, "fonts": _STRS,
+    "storageQuota": _NUM, "cookiesEnabled": _BOOL, "webdriver": _BOOL,
+}
+
+
+def _has_type(value, kind):
+    if value is None:
+        return True
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == _NUM:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == _STR:
+        return isinstance(value, str)
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _STRS:
+        return isinstance(value, list) and all(isinstance(x, str) for x in value)
+    raise AssertionError(kind)
+
+
+def _new_driver(*extra_args):
+    if not os.path.exists(CHROMEDRIVER):
+        pytest.fail("chromedriver not found at %s (apt-get install chromium-driver, or set CHROMEDRIVER)" % CHROMEDRIVER)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    args = ["--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]
+    if not HEADFUL:
+        args.append("--headless=new")
+    for arg in args + list(extra_args):
+        options.add_argument(arg)
+    # An explicit driver path keeps Selenium Manager from trying to download one.
+    return webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+
+
+@pytest.fixture
+def browser():
+    driver = _new_driver()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def incognito_browser():
+    driver = _new_driver("--incognito")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _demo_url(linked_id=None, public_key=None):
+    query = {"publicKey": PUBLIC_KEY if public_key is None else public_key}
+    if linked_id is not None:
+        query["linkedId"] = linked_id
+    return ARGUS_URL + "/demo?" + urllib.parse.urlencode(query)
+
+
+def _wait_for_outcome(driver):
+    WebDriverWait(driver, PAGE_TIMEOUT_S).until(
+        lambda d: d.execute_script("return document.body && document.body.dataset.state") in ("done", "error"),
+        "the demo page never reached data-state done or error",
+    )
+    return driver.execute_script(
+        "return {state: document.body.dataset.state, result: window.__argusResult || null,"
+        " error: window.__argusError || null, components: window.__argusComponents || null}"
+    )
+
+
+def open_demo(driver, linked_id=None, expect="done", public_key=None):
+    driver.get(_demo_url(linked_id, public_key))
+    outcome = _wait_for_outcome(driver)
+    assert outcome["state"] == expect, "demo page state %r, error %r" % (outcome["state"], outcome["error"])
+    return outcome
+
+
+def _check_result(result):
+    assert isinstance(result, dict), result
+    assert re.fullmatch(r"[0-9A-Za-z]{20}", result.get("visitorId") or ""), "visitorId %r" % result.get("visitorId")
+    assert re.fullmatch(r"\d{10,16}\.[0-9A-Za-z]{1,32}", result.get("requestId") or ""), "requestId %r" % result.get("requestId")
+    assert isinstance(result.get("visitorFound"), bool), result
+    confidence = result.get("confidence")
+    assert isinstance(confidence, dict) and isinstance(confidence.get("score"), (int, float)), result
+    assert 0 <= confidence["score"] <= 1, result
+
+
+def _check_components(components):
+    assert isinstance(components, dict), components
+    for name, kind in PROTOCOL_TYPES.items():
+        assert name in components, "component %s missing" % name
+        assert _has_type(components[name], kind), "component %s = %r is not a %s or null" % (name, components[name], kind)
+    screen = components["screen"]
+    assert isinstance(screen, dict), screen
+    for key in ("width", "height", "colorDepth"):
+        assert _has_type(screen.get(key), _INT) and screen.get(key) is not None, "screen.%s = %r" % (key, screen.get(key))
+    assert _has_type(screen.get("pixelRatio"), _NUM) and screen.get("pixelRatio") is not None, screen
+    # Values every Chromium exposes: measured, not merely present.
+    assert re.fullmatch(r"[0-9a-f]{16}", components["canvas"] or ""), "canvas %r" % components["canvas"]
+    assert isinstance(components["audio"], (int, float)) and components["audio"] > 0, components["audio"]
+    assert components["fonts"], "no font was detected"
+    assert components["userAgent"] and components["languages"] and components["timezone"], components
+    assert components["cookiesEnabled"] is True
+    assert components.get("_errors") == {}, "sources failed: %r" % components.get("_errors")
+
+
+def _get_event(request_id, attempts=20):
+    """GET /v4/events/{id} with the secret key; retries briefly while the event is not stored yet."""
+    url = ARGUS_URL + "/v4/events/" + urllib.parse.quote(request_id, safe="")
+    last = None
+    for _ in range(attempts):
+        req = urllib.request.Request(url, headers={"Authorization": "Bearer " + SECRET_KEY, "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as res:
+                return json.loads(res.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            last = "%s %s" % (e.code, e.read()[:300])
+            if e.code != 404:
+                break
+        time.sleep(0.25)
+    pytest.fail("GET /v4/events/%s failed: %s" % (request_id, last))
+
+
+def _clear_all_storage(driver):
+    """Deletes the origin's cookies, localStorage, IndexedDB (all site data) and checks that nothing is left."""
+    driver.delete_all_cookies()
+    driver.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": ARGUS_URL, "storageTypes": "all"})
+    left = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "var dbs = indexedDB.databases ? indexedDB.databases() : Promise.resolve([]);"
+        "dbs.then(function (list) { done({cookie: document.cookie, localStorage: localStorage.length,"
+        " databases: list.map(function (d) { return d.name; })}); });"
+    )
+    assert left == {"cookie": "", "localStorage": 0, "databases": []}, "storage not empty after clearing: %r" % left
+
+
+def test_demo_page_identifies_the_browser(browser):
+    linked_id = "browser-test-" + uuid.uuid4().hex[:12]
+    outcome = open_demo(browser, linked_id)
+    _check_result(outcome["result"])
+    _check_components(outcome["components"])
+    # The page shows the result, not just the globals.
+    shown = browser.execute_script("return document.getElementById('visitorId').textContent")
+    assert shown == outcome["result"]["visitorId"]
+    if SECRET_KEY:
+        event = _get_event(outcome["result"]["requestId"])
+        assert event.get("event_id") == outcome["result"]["requestId"], event.get("event_id")
+        assert event.get("identification", {}).get("visitor_id") == outcome["result"]["visitorId"], event.get("identification")
+        assert event.get("linked_id") == linked_id, event.get("linked_id")
+        assert isinstance(event.get("timestamp"), int), event.get("timestamp")
+
+
+def test_collection_time(browser):
+    first = open_demo(browser)["components"]["_collectMs"]
+    again = open_demo(browser)["components"]["_collectMs"]
+    assert isinstance(first, (int, float)) and isinstance(again, (int, float))
+    assert again < MAX_COLLECT_MS, "collection took %s ms in a warm browser (limit %s)" % (again, MAX_COLLECT_MS)
+    assert first < 2 * MAX_COLLECT_MS, "first collection took %s ms (limit %s)" % (first, 2 * MAX_COLLECT_MS)
+
+
+def test_reload_gives_the_same_visitor(browser):
+    first = open_demo(browser)["result"]
+    browser.refresh()
+    second = _wait_for_outcome(browser)
+    assert second["state"] == "done", second["error"]
+    assert second["result"]["visitorId"] == first["visitorId"]
+    assert second["result"]["visitorFound"] is True
+    assert second["result"]["requestId"] != first["requestId"]
+
+
+def test_token_survives_clearing_cookies_and_local_storage(browser):
+    first = open_demo(browser)["result"]
+    browser.delete_all_cookies()
+    browser.execute_script("localStorage.clear()")
+    assert browser.execute_script("return localStorage.length") == 0
+    second = open_demo(browser)["result"]
+    assert second["visitorId"] == first["visitorId"]
+    assert second["visitorFound"] is True
+    # The agent put the token back into the cleared stores.
+    WebDriverWait(browser, 5).until(
+        lambda d: d.execute_script("return localStorage.length") > 0 and len(d.get_cookies()) > 0,
+        "the agent did not restore its cookie and localStorage entry",
+    )
+
+
+def test_same_visitor_after_deleting_all_storage(browser):
+    first = open_demo(browser)["result"]
+    _clear_all_storage(browser)
+    # Nothing stored remains: the server can only recognise the browser by its fingerprint.
+    second = open_demo(browser)["result"]
+    assert second["visitorId"] == first["visitorId"], "a browser without stored token got a new visitor id"
+    assert second["visitorFound"] is True
+
+
+def test_incognito_window(incognito_browser):
+    outcome = open_demo(incognito_browser, "browser-test-incognito")
+    _check_result(outcome["result"])
+    _check_components(outcome["components"])
+    quota = outcome["components"]["storageQuota"]
+    # Present and measured. (Debian's Chromium 156 reports the same static
+    # quota in incognito as in a normal profile, so its size is not asserted.)
+    assert isinstance(quota, (int, float)) and quota > 0, quota
+    if SECRET_KEY:
+        event = _get_event(outcome["result"]["requestId"])
+        assert event.get("event_id") == outcome["result"]["requestId"]
+        assert event.get("identification", {}).get("visitor_id") == outcome["result"]["visitorId"]
+        if "incognito" in event:
+            assert isinstance(event["incognito"], bool), event["incognito"]
+
+
+def test_incognito_window_is_the_same_visitor(browser, incognito_browser):
+    normal = open_demo(browser)["result"]
+    private = open_demo(incognito_browser)["result"]
+    # Same machine, same browser build: the fingerprint matches although the
+    # incognito profile has none of the normal profile's storage.
+    assert private["visitorId"] == normal["visitorId"]
+
+
+def test_demo_shows_parameters_as_text(browser):
+    payload = '<img id="injected" src="x">'
+    open_demo(browser, payload)
+    assert browser.execute_script("return document.getElementById('injected')") is None
+    assert browser.execute_script("return document.getElementById('lid').textContent") == payload
+
+
+def test_unknown_public_key_is_reported(browser):
+    outcome = open_demo(browser, public_key="pk_" + uuid.uuid4().hex, expect="error")
+    error = outcome["error"]
+    assert error["status"] == 403, error
+    assert isinstance(error["code"], str) and error["code"], error
+    assert outcome["result"] is None

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Offline replay of the evaluator's population through Argus's identification
+engine (no HTTP, no storage): for fast iteration on the engine.
+
+    python3 tools/replay.py [--scenario default] [--seeds 11 12] [--weights '{"newVisitorPrior": 2.5}'] [--tables]
+
+It generates the population with ../shared/eval (the yardstick, not part of
+this repo), pipes the visits in time order to `argus replay`, which plays the
+browsers' token storage exactly as the evaluator does, and scores the ids with
+the evaluator's own metrics. Figures quoted in BENCHMARKS.md come from the
+real HTTP evaluator (scripts/eval); this tool is for exploring.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = Path(os.environ.get("ARGUS_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+sys.path.insert(0, str(EVAL))
+
+import identify_eval as ev  # noqa: E402
+from metrics import fingerprint_hash_ids, score, storage_only_ids  # noqa: E402
+from population import Scenario, generate  # noqa: E402
+
+
+def diagnose(population, ids, decisions) -> None:
+    from collections import Counter
+    from metrics import continuity_outcomes, difficulty
+    classes = difficulty(population)
+    outcomes = continuity_outcomes(population, ids)
+    errors = Counter()
+    for visit, cls, outcome, d in zip(population.visits, classes, outcomes, decisions):
+        if outcome != "correct":
+            errors[(outcome, cls, d["basis"], visit.tags[0] if visit.tags else "")] += 1
+    print("  continuity errors (outcome, class, basis, first drift tag):")
+    for key, n in errors.most_common(25):
+        print(f"    {n:5d}  {key}")
+    # What separated wrongly merged first visits from the visitor they were merged into.
+    owner, latest, diffs = {}, {}, Counter()
+    for i, (visit, cls, outcome, d) in enumerate(zip(population.visits, classes, outcomes, decisions)):
+        vid = ids[i]
+        if outcome == "false-merge" and d["basis"] == "fingerprint" and vid in owner:
+            other = latest.get(owner[vid])
+            if other is not None:
+                keys = tuple(sorted(k for k in visit.components if visit.components[k] != other.components.get(k)))
+                same_ip = "same-ip" if other.ip == visit.ip else "other-ip"
+                diffs[(cls, same_ip, keys)] += 1
+        owner.setdefault(vid, visit.device)
+        latest[visit.device] = visit
+    print("  fingerprint false merges: (class, ip, components that differ from the owner's latest visit)")
+    for key, n in diffs.most_common(20):
+        print(f"    {n:5d}  {key}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scenario", default="default")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[11])
+    parser.add_argument("--weights", default="{}", help="JSON object of Weights overrides")
+    parser.add_argument("--binary", default=str(ROOT / ".build-release/release/argus"))
+    parser.add_argument("--tables", action="store_true")
+    parser.add_argument("--model", help="JSON array of decision-model coefficients")
+    parser.add_argument("--threshold", type=float)
+    parser.add_argument("--diagnose", action="store_true", help="break errors down by class, basis and drift")
+    args = parser.parse_args()
+    path = Path(args.scenario)
+    if not path.exists():
+        path = EVAL / "scenarios" / f"{args.scenario}.json"
+    scenario = Scenario.load(path)
+    for seed in args.seeds:
+        population = generate(scenario, seed)
+        lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip,
+                                    "components": v.components}) + "\n" for v in population.visits)
+        extra = (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else [])
+        out = subprocess.run([args.binary, "replay", "--weights", args.weights, *extra], input=lines.encode(),
+                             capture_output=True, check=True).stdout.decode().splitlines()
+        decisions = [json.loads(line) for line in out]
+        ids = [d["visitorId"] for d in decisions]
+        scores = {"server": score(population, ids),
+                  "fingerprint-hash": score(population, fingerprint_hash_ids(population)),
+                  "storage-only": score(population, storage_only_ids(population))}
+        s = scores["server"]
+        classes = " ".join(f"{name.replace('no-token ', '')}={s.by_class[name].accuracy:.3f}"
+                           for name in ("token", "no-token new", "no-token returning", "no-token twin",
+                                        "no-token twin same-ip") if s.by_class[name].visits)
+        print(f"{path.stem} seed {seed}: strict {s.overall.accuracy:.4f} false-merge {s.overall.false_merge_rate:.4f} "
+              f"split {s.overall.split_rate:.4f} continuity {s.continuity.accuracy:.4f} | {classes}")
+        if args.diagnose:
+            diagnose(population, ids, decisions)
+        if args.tables:
+            print("\n".join(ev.overall_table(scores) + ev.class_table(scores) + ev.drift_table(scores)
+                            + ev.crowd_table(population, scores)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
