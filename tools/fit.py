@@ -73,6 +73,7 @@ def main() -> int:
     parser.add_argument("--scenarios", nargs="+", default=["default", "small"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--model", help="starting coefficients (JSON array)")
+    parser.add_argument("--exclude", nargs="*", default=["top"], help="features held at 0")
     parser.add_argument("--binary", default=str(ROOT / ".build-release/release/argus"))
     args = parser.parse_args()
     populations = [generate(Scenario.load(EVAL / "scenarios" / f"{s}.json"), seed)
@@ -90,7 +91,11 @@ def main() -> int:
         acc, fm, cont = (float(np.mean([r[i] for r in results])) for i in range(3))
         print(f"round {round_}: strict {acc:.4f} false-merge {fm:.4f} continuity {cont:.4f} "
               f"({len(ys)} samples, {int(sum(ys))} positive)", flush=True)
-        model = [round(float(v), 3) for v in fit(np.array(xs), np.array(ys))]
+        keep = [i for i, n in enumerate(NAMES) if n not in args.exclude]
+        w = fit(np.array(xs)[:, keep], np.array(ys))
+        model = [0.0] * len(NAMES)
+        for i, v in zip(keep, w):
+            model[i] = round(float(v), 3)
         print("  " + json.dumps(dict(zip(NAMES, model))), flush=True)
         print("  " + json.dumps(model), flush=True)
     return 0

@@ -52,6 +52,21 @@ def diagnose(population, ids, decisions) -> None:
                 diffs[(cls, same_ip, keys)] += 1
         owner.setdefault(vid, visit.device)
         latest[visit.device] = visit
+    feats = Counter()
+    for visit, cls, outcome, d in zip(population.visits, classes, outcomes, decisions):
+        if outcome == "split" and cls == "no-token returning" and d["basis"] == "new":
+            f = d.get("features")
+            if f is None:
+                feats[("no candidate",)] += 1
+                continue
+            addr = 3 if f[4] else 2 if f[5] else 1 if f[6] else 0
+            rivals = round(2.718281828 ** f[3] - 1)
+            crowd = round(2.718281828 ** f[12] - 1)
+            feats[(f"addr{addr}", f"rivals{min(rivals, 3)}", "crowd>5" if crowd > 5 else "crowd<=5",
+                   f"drift{max(round(f[7]), -6)}", "exact" if f[9] else "", "private" if f[14] else "")] += 1
+    print("  returning visits split: features of the best candidate")
+    for key, n in feats.most_common(15):
+        print(f"    {n:5d}  {key}")
     print("  fingerprint false merges: (class, ip, components that differ from the owner's latest visit)")
     for key, n in diffs.most_common(20):
         print(f"    {n:5d}  {key}")

@@ -2,18 +2,22 @@ import Crypto
 import Foundation
 
 /// The token the agent stores and sends back: `v1.<payload>.<mac>`, both
-/// base64url. The payload names the environment, the visitor and the time the
-/// token was issued; the MAC is HMAC-SHA256 (first 16 bytes) under a key that
-/// only the server holds, so nobody can forge a token for another visitor.
+/// base64url. The payload names the environment, the visitor, the time the
+/// token was issued and the browser storage it was issued to (an instance:
+/// a random 64-bit number, the same for every token that storage receives);
+/// the MAC is HMAC-SHA256 (first 16 bytes) under a key that only the server
+/// holds, so nobody can forge a token for another visitor.
 public struct VisitorToken: Sendable, Equatable {
     public let environmentID: String
     public let visitorID: String
     public let issuedAtMs: Int64
+    public let instance: UInt64
 
-    public init(environmentID: String, visitorID: String, issuedAtMs: Int64) {
+    public init(environmentID: String, visitorID: String, issuedAtMs: Int64, instance: UInt64) {
         self.environmentID = environmentID
         self.visitorID = visitorID
         self.issuedAtMs = issuedAtMs
+        self.instance = instance
     }
 }
 
@@ -31,7 +35,7 @@ public struct VisitorTokenSigner: Sendable {
     }
 
     public func sign(_ token: VisitorToken) -> String {
-        let payload = "\(token.environmentID)|\(token.visitorID)|\(token.issuedAtMs)"
+        let payload = "\(token.environmentID)|\(token.visitorID)|\(token.issuedAtMs)|\(String(token.instance, radix: 16))"
         let body = "\(Self.prefix).\(Base64URL.encode(Array(payload.utf8)))"
         return "\(body).\(Base64URL.encode(mac(body)))"
     }
@@ -47,8 +51,8 @@ public struct VisitorTokenSigner: Sendable {
         let body = "\(parts[0]).\(parts[1])"
         guard SecretHash.constantTimeEquals(mac(body), given) else { return nil }
         let fields = String(decoding: payloadBytes, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
-        guard fields.count == 3, let issued = Int64(fields[2]) else { return nil }
-        return VisitorToken(environmentID: String(fields[0]), visitorID: String(fields[1]), issuedAtMs: issued)
+        guard fields.count == 4, let issued = Int64(fields[2]), let instance = UInt64(fields[3], radix: 16) else { return nil }
+        return VisitorToken(environmentID: String(fields[0]), visitorID: String(fields[1]), issuedAtMs: issued, instance: instance)
     }
 
     private func mac(_ body: String) -> [UInt8] {

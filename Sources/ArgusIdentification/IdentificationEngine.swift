@@ -1,5 +1,17 @@
 import Foundation
 
+/// What a valid token says: the visitor it was issued for and the browser
+/// storage ("instance") that holds it.
+public struct TokenClaim: Sendable, Equatable {
+    public var visitorID: String
+    public var instance: UInt64
+
+    public init(visitorID: String, instance: UInt64) {
+        self.visitorID = visitorID
+        self.instance = instance
+    }
+}
+
 /// The engine's answer for one visit.
 public struct Decision: Sendable, Equatable {
     public enum Basis: String, Sendable {
@@ -21,6 +33,8 @@ public struct Decision: Sendable, Equatable {
     public var lastSeenAt: Int64
     /// A valid token was presented with a device that does not fit its visitor (copied token).
     public var tokenMismatch: Bool
+    /// The browser storage to name in the new token.
+    public var instance: UInt64
     /// How many known visitors were compared.
     public var candidates: Int
     /// The best and second-best candidate scores (explanations and tuning).
@@ -31,6 +45,8 @@ public struct Decision: Sendable, Equatable {
     public var topCandidate: String?
     /// The profile after this visit (to persist with the event).
     public var profile: Profile
+    /// A provisional visitor this visit joined into `profile` (to persist too).
+    public var joined: Profile? = nil
 }
 
 /// Links visits to visitors: the token when it fits the device, otherwise
@@ -38,7 +54,13 @@ public struct Decision: Sendable, Equatable {
 /// otherwise a new visitor. When several known visitors fit about equally
 /// well (identical devices behind one address) it does not guess: a false
 /// merge hands one person's identity to another, a split only costs continuity.
-/// Pure: no I/O, deterministic given the visitor ids it is handed.
+///
+/// Every token also names its browser storage (an instance). A visitor
+/// reached by fingerprint gets the browser's new instance attached; if the
+/// visitor's earlier instance shows up again afterwards, two browsers hold
+/// the visitor at once, so the later attachment was a false merge: that
+/// browser is identified afresh at its next visit, without this visitor.
+/// Pure: no I/O, deterministic given the ids it is handed.
 public struct IdentificationEngine: Sendable {
     public private(set) var index = VisitorIndex()
     public var weights: Weights
@@ -48,7 +70,6 @@ public struct IdentificationEngine: Sendable {
     public static let tokenConfidence = 0.99
     /// A token whose device drifted this much (score) is flagged as possibly copied.
     public static let tokenDoubtScore = -7.0
-
     /// A new visitor with no candidate at all: nothing known resembles it.
     public static let unmatchedConfidence = 0.99
 
@@ -59,32 +80,89 @@ public struct IdentificationEngine: Sendable {
 
     public mutating func load(_ profile: Profile) { index.upsert(profile) }
 
+    /// At most this many rivals are remembered for a close call (more: a crowd, nothing to settle).
+    static let provisionalLimit = 4
+
+    /// The profile a visitor id leads to, following joins.
+    func resolveAlias(_ visitorID: String) -> Profile? {
+        var p = index.profile(visitorID)
+        var hops = 0
+        while let target = p?.mergedInto, hops < 8, let next = index.profile(target) {
+            p = next
+            hops += 1
+        }
+        return p
+    }
+
+    /// A token visit of a visitor created on a close call. Rivals seen since
+    /// it was created are other browsers (dropped); if one silent rival is
+    /// now clearly this browser, the visitor is joined into it.
+    mutating func settleProvisional(_ p: inout Profile, _ o: Observation, instance: UInt64, at time: Int64) -> Decision? {
+        p.provisional.removeAll { id in
+            guard let rival = index.profile(id), rival.isCandidate else { return true }
+            return rival.lastSeenAt > p.firstSeenAt  // alive elsewhere since
+        }
+        guard p.provisional.count == 1, var rival = index.profile(p.provisional[0]),
+            let m = Similarity.evaluate(o, rival, weights)
+        else { return nil }
+        let f = DecisionFeatures(
+            top: m.score, gap: DecisionFeatures.maxGap, rivals: 0, address: m.address, drift: m.drift,
+            twins: max(0, index.lookCount(o.look) - (rival.look == o.look ? 1 : 0) - (p.look == o.look ? 1 : 0)),
+            exact: rival.look == o.look, model: index.hardwareCount(o.hardware), crowd: index.addressCount(o.ip),
+            webkit: o.engine == .webkit, privateMode: o.looksPrivate, cookiesDisabled: o.cookiesDisabled)
+        let probability = model.probability(f)
+        guard probability > model.joinThreshold, m.address >= 1 else { return nil }
+        let last = rival.lastSeenAt
+        for i in p.instances { rival.attachInstance(i.id, privateVisit: i.privateVisit) }
+        rival.attachInstance(instance, privateVisit: o.looksPrivate)
+        rival.absorb(o, at: time)
+        p.mergedInto = rival.visitorID
+        p.provisional = []
+        index.upsert(p)
+        index.upsert(rival)
+        return Decision(
+            visitorID: rival.visitorID, basis: .fingerprint, visitorFound: true, confidence: probability,
+            firstSeenAt: rival.firstSeenAt, lastSeenAt: last, tokenMismatch: false, instance: instance, candidates: 1,
+            features: f, topCandidate: rival.visitorID, profile: rival, joined: p)
+    }
+
     @discardableResult
     public mutating func forget(_ visitorID: String) -> Bool { index.remove(visitorID) }
 
     /// Decides who the visit is and folds it into that visitor's profile.
     public mutating func identify(
-        _ o: Observation, tokenVisitorID: String?, at time: Int64, newVisitorID: () -> String
+        _ o: Observation, token: TokenClaim?, at time: Int64, newVisitorID: () -> String, newInstance: () -> UInt64
     ) -> Decision {
         var tokenMismatch = false
-        if let id = tokenVisitorID, var p = index.profile(id) {
-            if let s = Similarity.score(o, p, weights) {
+        var excluded: String?
+        if let token, var p = resolveAlias(token.visitorID) {
+            if p.evicted.contains(token.instance) {
+                excluded = token.visitorID  // a browser found to be another than this visitor
+            } else if let s = Similarity.score(o, p, weights) {
                 let doubtful = s < Self.tokenDoubtScore
+                if !p.provisional.isEmpty, let joined = settleProvisional(&p, o, instance: token.instance, at: time) {
+                    return joined
+                }
                 let last = p.lastSeenAt
+                p.sawInstance(token.instance, privateVisit: o.looksPrivate)
                 p.absorb(o, at: time)
                 index.upsert(p)
                 return Decision(
-                    visitorID: id, basis: .token, visitorFound: true, confidence: doubtful ? 0.7 : Self.tokenConfidence,
-                    firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: doubtful, candidates: 1, profile: p)
+                    visitorID: p.visitorID, basis: .token, visitorFound: true,
+                    confidence: doubtful ? 0.7 : Self.tokenConfidence, firstSeenAt: p.firstSeenAt, lastSeenAt: last,
+                    tokenMismatch: doubtful, instance: token.instance, candidates: 1, profile: p)
+            } else {
+                tokenMismatch = true  // another device's token: identify by fingerprint instead
             }
-            tokenMismatch = true  // another device's token: identify by fingerprint instead
         }
+        // A browser keeps its storage instance even when its visitor changes.
+        let instance = excluded != nil ? token!.instance : newInstance()
 
         let candidates = index.candidates(for: o)
         var best: (match: Similarity.Match, profile: Profile)?
         var scores: [Double] = []
         scores.reserveCapacity(candidates.count)
-        for p in candidates {
+        for p in candidates where p.visitorID != excluded {
             guard let m = Similarity.evaluate(o, p, weights) else { continue }
             scores.append(m.score)
             if best == nil || m.score > best!.match.score { best = (m, p) }
@@ -97,29 +175,42 @@ public struct IdentificationEngine: Sendable {
                 top: best.match.score, gap: scores.count > 1 ? scores[0] - scores[1] : DecisionFeatures.maxGap,
                 rivals: scores.dropFirst().count { $0 >= scores[0] - 1 }, address: best.match.address,
                 drift: best.match.drift, twins: index.lookCount(o.look) - (best.profile.look == o.look ? 1 : 0),
-                exact: best.profile.look == o.look,
-                model: index.hardwareCount(o.hardware), crowd: index.addressCount(o.ip), webkit: o.engine == .webkit,
-                privateMode: o.looksPrivate, cookiesDisabled: o.cookiesDisabled)
+                exact: best.profile.look == o.look, model: index.hardwareCount(o.hardware),
+                crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, privateMode: o.looksPrivate,
+                cookiesDisabled: o.cookiesDisabled)
             features = f
             let probability = model.probability(f)
             if probability > model.threshold {
                 var p = best.profile
                 let last = p.lastSeenAt
+                p.attachInstance(instance, privateVisit: o.looksPrivate)
                 p.absorb(o, at: time)
                 index.upsert(p)
                 return Decision(
                     visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: probability,
-                    firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch,
+                    firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch, instance: instance,
                     candidates: candidates.count, topScores: topScores, features: f, topCandidate: p.visitorID, profile: p)
             }
         }
 
-        let p = Profile(visitorID: newVisitorID(), observation: o, at: time)
+        var p = Profile(visitorID: newVisitorID(), observation: o, at: time)
+        p.sawInstance(instance, privateVisit: o.looksPrivate)
+        if let f = features, !p.ephemeral, let best, model.probability(f) >= model.provisionalFloor,
+            f.rivals < Self.provisionalLimit
+        {
+            // A close call: remember who else it might have been.
+            var rivals = [best.profile.visitorID]
+            for c in candidates where c.visitorID != best.profile.visitorID && rivals.count < Self.provisionalLimit {
+                if let score = Similarity.score(o, c, weights), score >= best.match.score - 1 { rivals.append(c.visitorID) }
+            }
+            p.provisional = rivals
+        }
         index.upsert(p)
         return Decision(
             visitorID: p.visitorID, basis: .new, visitorFound: false,
             confidence: features.map { 1 - model.probability($0) } ?? Self.unmatchedConfidence,
-            firstSeenAt: time, lastSeenAt: time, tokenMismatch: tokenMismatch, candidates: candidates.count,
-            topScores: topScores, features: features, topCandidate: best?.profile.visitorID, profile: p)
+            firstSeenAt: time, lastSeenAt: time, tokenMismatch: tokenMismatch, instance: instance,
+            candidates: candidates.count, topScores: topScores, features: features, topCandidate: best?.profile.visitorID,
+            profile: p)
     }
 }

@@ -28,7 +28,7 @@ public struct Observation: Sendable, Equatable {
     public var screen: UInt64?
     public var quota: Double?
     public var ip: UInt64
-    /// The /24 (IPv4) or /64 (IPv6) around `ip`.
+    /// The /22 (IPv4) or /64 (IPv6) around `ip`.
     public var network: UInt64
     /// A hash of further agent components that change only with software updates.
     public var extras: UInt64?
@@ -127,15 +127,15 @@ public struct Observation: Sendable, Equatable {
         return .other
     }
 
-    /// "/24" of IPv4, "/64" of IPv6 (its first four groups).
+    /// "/22" of IPv4 (a carrier NAT pool or an ISP's block), "/64" of IPv6 (a household's prefix: devices rotate the rest daily).
     static func networkPrefix(_ ip: String) -> String {
         if ip.contains(":") {
             let expanded = expandIPv6(ip)
             return expanded.split(separator: ":").prefix(4).joined(separator: ":") + "::/64"
         }
         let parts = ip.split(separator: ".")
-        guard parts.count == 4 else { return ip }
-        return parts.prefix(3).joined(separator: ".") + ".0/24"
+        guard parts.count == 4, let third = Int(parts[2]) else { return ip }
+        return "\(parts[0]).\(parts[1]).\(third & 0xFC).0/22"
     }
 
     static func expandIPv6(_ ip: String) -> String {

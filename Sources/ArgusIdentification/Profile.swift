@@ -21,6 +21,19 @@ public struct Profile: Sendable, Equatable {
     public var ips: [UInt64] = []
     public var networks: [UInt64] = []
     public var extras: [UInt64] = []
+    /// Browser storages that held this visitor's token, oldest first; `attached`
+    /// marks those joined by fingerprint rather than created with the visitor.
+    public var instances: [Instance] = []
+    /// Storages proven to belong to another browser (see `IdentificationEngine`).
+    public var evicted: [UInt64] = []
+    /// Created when the fingerprint pointed at these visitors without a clear
+    /// winner: if one of them stays silent and this visitor's later visits
+    /// settle the doubt (its address, say), the two are joined.
+    public var provisional: [String] = []
+    /// Joined into that visitor: its tokens now lead there.
+    public var mergedInto: String?
+    /// The agent said cookies are off.
+    public var cookiesDisabled = false
     /// The look of the last ordinary (not private) visit.
     public var look: UInt64 = 0
     public var firstSeenAt: Int64
@@ -30,6 +43,39 @@ public struct Profile: Sendable, Equatable {
     /// token, never offered as a fuzzy candidate (private storage dies with
     /// the session, so nothing can come back to it without its token).
     public var ephemeral: Bool
+
+    /// Offered to fuzzy matching: neither ephemeral nor joined into another visitor.
+    public var isCandidate: Bool { !ephemeral && mergedInto == nil }
+
+    public struct Instance: Sendable, Equatable {
+        public var id: UInt64
+        public var attached: Bool
+        public var privateVisit: Bool
+    }
+
+    static let recentInstances = 6
+    static let recentEvictions = 8
+
+    /// A visit presented this instance's token. Instances attached after it
+    /// by fingerprint belong to other browsers: both are alive at once.
+    public mutating func sawInstance(_ id: UInt64, privateVisit: Bool) {
+        guard let i = instances.firstIndex(where: { $0.id == id }) else {
+            instances.append(Instance(id: id, attached: false, privateVisit: privateVisit))
+            if instances.count > Self.recentInstances { instances.removeFirst(instances.count - Self.recentInstances) }
+            return
+        }
+        let later = instances[(i + 1)...].filter { $0.attached && !$0.privateVisit }
+        guard !later.isEmpty else { return }
+        for other in later { Self.remember(other.id, in: &evicted, keep: Self.recentEvictions) }
+        instances.removeAll { other in later.contains { $0.id == other.id } }
+    }
+
+    /// A browser without token was matched to this visitor by fingerprint.
+    public mutating func attachInstance(_ id: UInt64, privateVisit: Bool) {
+        instances.removeAll { $0.id == id }
+        instances.append(Instance(id: id, attached: true, privateVisit: privateVisit))
+        if instances.count > Self.recentInstances { instances.removeFirst(instances.count - Self.recentInstances) }
+    }
 
     static let recentRenders = 4
     static let recentIPs = 8
@@ -65,6 +111,7 @@ public struct Profile: Sendable, Equatable {
         let isPrivate = o.looksPrivate && !(quota.map { $0 < Observation.privateQuotaCeiling } ?? false)
         if isPrivate && engine == .webkit { return }
         if !isPrivate { look = o.look }
+        cookiesDisabled = o.cookiesDisabled
         if let c = o.canvas { Self.remember(c, in: &canvases, keep: Self.recentRenders) }
         if let w = o.webgl { Self.remember(w, in: &webgls, keep: Self.recentRenders) }
         if let a = o.audio {
@@ -91,7 +138,7 @@ public struct Profile: Sendable, Equatable {
 // MARK: - binary form (stored with the visitor; read back at start)
 
 extension Profile {
-    static let formatVersion: UInt8 = 2
+    static let formatVersion: UInt8 = 5
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
@@ -114,6 +161,16 @@ extension Profile {
         w.u64s(networks)
         w.u64s(extras)
         w.u64(look)
+        w.u8(cookiesDisabled ? 1 : 0)
+        w.count(instances.count)
+        for i in instances {
+            w.u64(i.id)
+            w.u8((i.attached ? 1 : 0) | (i.privateVisit ? 2 : 0))
+        }
+        w.u64s(evicted)
+        w.count(provisional.count)
+        provisional.forEach { w.string($0) }
+        w.string(mergedInto ?? "")
         w.i64(firstSeenAt)
         w.i64(lastSeenAt)
         w.i64(eventCount)
@@ -127,7 +184,12 @@ extension Profile {
             let major = r.i64(), let os = r.u64(), let ua = r.u64(), let canvases = r.u64s(), let webgls = r.u64s(),
             let audios = r.doubles(), let fonts = r.optionalU32s(), let languages = r.optionalU32s(),
             let timezones = r.u32s(), let screens = r.u64s(), let quota = r.optionalDouble(), let ips = r.u64s(),
-            let networks = r.u64s(), let extras = r.u64s(), let look = r.u64(), let first = r.i64(), let last = r.i64(), let count = r.i64(),
+            let networks = r.u64s(), let extras = r.u64s(), let look = r.u64(), let cookies = r.u8(),
+            let instances = r.list({ r -> Instance? in
+                guard let id = r.u64(), let flags = r.u8() else { return nil }
+                return Instance(id: id, attached: flags & 1 != 0, privateVisit: flags & 2 != 0)
+            }), let evicted = r.u64s(), let provisional = r.list({ $0.string() }), let merged = r.string(),
+            let first = r.i64(), let last = r.i64(), let count = r.i64(),
             let ephemeral = r.u8(), r.isAtEnd
         else { return nil }
         self.visitorID = id
@@ -148,6 +210,11 @@ extension Profile {
         self.networks = networks
         self.extras = extras
         self.look = look
+        self.cookiesDisabled = cookies == 1
+        self.instances = instances
+        self.evicted = evicted
+        self.provisional = provisional
+        self.mergedInto = merged.isEmpty ? nil : merged
         self.firstSeenAt = first
         self.lastSeenAt = last
         self.eventCount = count

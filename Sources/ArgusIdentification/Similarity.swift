@@ -34,6 +34,8 @@ public struct Weights: Sendable, Equatable {
     public var quotaSame = 0.5
     public var quotaOther = -5.0
     public var userAgentSame = 0.3
+    /// Cookies switched on or off: a settings change, rare.
+    public var cookiesChanged = -4.0
     public var browserDowngrade = -6.0
     /// Log prior odds that a visit without token is a new browser rather than one given known candidate.
     public var newVisitorPrior = 2.0
@@ -55,7 +57,7 @@ public struct Weights: Sendable, Equatable {
         "fontsAdded": \.fontsAdded, "fontsOther": \.fontsOther, "languagesSame": \.languagesSame,
         "languagesAdded": \.languagesAdded, "languagesOther": \.languagesOther, "timezoneSeen": \.timezoneSeen,
         "timezoneNew": \.timezoneNew, "screenSeen": \.screenSeen, "screenNew": \.screenNew, "screenNewSameAddress": \.screenNewSameAddress, "quotaSame": \.quotaSame,
-        "quotaOther": \.quotaOther, "userAgentSame": \.userAgentSame, "browserDowngrade": \.browserDowngrade,
+        "quotaOther": \.quotaOther, "userAgentSame": \.userAgentSame, "cookiesChanged": \.cookiesChanged, "browserDowngrade": \.browserDowngrade,
         "newVisitorPrior": \.newVisitorPrior,
     ] }
 }
@@ -140,6 +142,7 @@ public enum Similarity {
         if let sc = o.screen, !p.screens.isEmpty {
             add(p.screens.contains(sc) ? w.screenSeen : (address >= 2 ? w.screenNewSameAddress : w.screenNew))
         }
+        if o.cookiesDisabled != p.cookiesDisabled { add(w.cookiesChanged) }
         if let q = o.quota, let pq = p.quota, !o.looksPrivate {
             add(abs(q - pq) <= quotaTolerance * max(q, pq) ? w.quotaSame : w.quotaOther)
         }

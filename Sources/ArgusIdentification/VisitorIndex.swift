@@ -40,11 +40,11 @@ public struct VisitorIndex: Sendable {
         let before = profiles[slot]
         profiles[slot] = profile
         slots[profile.visitorID] = slot
-        if let before, !before.ephemeral {
+        if let before, before.isCandidate {
             hardwareCounts[before.hardware, default: 0] -= 1
             lookCounts[before.look, default: 0] -= 1
         }
-        if !profile.ephemeral {
+        if profile.isCandidate {
             hardwareCounts[profile.hardware, default: 0] += 1
             lookCounts[profile.look, default: 0] += 1
             for key in Self.keys(of: profile) { touch(key, slot: Int32(slot), in: &buckets, capacity: Self.bucketCapacity) }
@@ -57,7 +57,7 @@ public struct VisitorIndex: Sendable {
     @discardableResult
     public mutating func remove(_ visitorID: String) -> Bool {
         guard let slot = slots.removeValue(forKey: visitorID) else { return false }
-        if let p = profiles[slot], !p.ephemeral {
+        if let p = profiles[slot], p.isCandidate {
             hardwareCounts[p.hardware, default: 0] -= 1
             lookCounts[p.look, default: 0] -= 1
         }
@@ -73,7 +73,7 @@ public struct VisitorIndex: Sendable {
         for key in Self.keys(of: o) {
             guard let bucket = buckets[key] else { continue }
             for slot in bucket where seen.insert(slot).inserted {
-                if let p = profiles[Int(slot)], !p.ephemeral, p.hardware == o.hardware { out.append(p) }
+                if let p = profiles[Int(slot)], p.isCandidate, p.hardware == o.hardware { out.append(p) }
             }
         }
         return out

@@ -31,8 +31,10 @@ struct Replay: ParsableCommand {
             decision.coefficients = values
         }
         if let threshold { decision.threshold = threshold }
+        decision.useRules = ProcessInfo.processInfo.environment["ARGUS_RULES"] == "1"
         var engine = IdentificationEngine(weights: w, model: decision)
-        var tokens: [Int64: String] = [:]
+        var tokens: [Int64: TokenClaim] = [:]
+        var instances: UInt64 = 0
         var time: Int64 = 0
         var out = [UInt8]()
         while let line = readLine(strippingNewline: true) {
@@ -45,8 +47,13 @@ struct Replay: ParsableCommand {
                 components: Components(raw: visit["components"]?.objectValue ?? JSONObject()),
                 clientIP: visit["ip"]?.stringValue ?? "")
             time += 1
-            let d = engine.identify(observation, tokenVisitorID: token, at: time, newVisitorID: Identifiers.visitorID)
-            if storage == "kept" || storage == "cleared" { tokens[device] = d.visitorID }
+            let d = engine.identify(
+                observation, token: token, at: time, newVisitorID: Identifiers.visitorID,
+                newInstance: {
+                    instances += 1
+                    return instances
+                })
+            if storage == "kept" || storage == "cleared" { tokens[device] = TokenClaim(visitorID: d.visitorID, instance: d.instance) }
             JSONWriter.write(
                 [
                     "visitorId": .string(d.visitorID), "basis": .string(d.basis.rawValue), "confidence": .double(d.confidence),

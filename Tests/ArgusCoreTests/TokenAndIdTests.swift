@@ -6,15 +6,15 @@ import Testing
     let signer = VisitorTokenSigner(masterKey: SymmetricKey(size: .bits256))
 
     @Test func signedTokensVerify() {
-        let token = VisitorToken(environmentID: "env_1", visitorID: "abcdefghij0123456789", issuedAtMs: 1_708_102_555_327)
+        let token = VisitorToken(environmentID: "env_1", visitorID: "abcdefghij0123456789", issuedAtMs: 1_708_102_555_327, instance: 0xDEAD_BEEF_0042)
         let text = signer.sign(token)
         #expect(signer.verify(text) == token)
     }
 
     @Test func forgedOrAlteredTokensFail() {
-        let text = signer.sign(VisitorToken(environmentID: "env_1", visitorID: "victim", issuedAtMs: 1))
+        let text = signer.sign(VisitorToken(environmentID: "env_1", visitorID: "victim", issuedAtMs: 1, instance: 7))
         let parts = text.split(separator: ".").map(String.init)
-        let forgedPayload = Base64URL.encode(Array("env_1|attacker|1".utf8))
+        let forgedPayload = Base64URL.encode(Array("env_1|attacker|1|7".utf8))
         #expect(signer.verify("\(parts[0]).\(forgedPayload).\(parts[2])") == nil)
         var flipped = Array(text.utf8)
         flipped[flipped.count - 3] = flipped[flipped.count - 3] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")

@@ -32,15 +32,22 @@ struct Harness {
     var engine = IdentificationEngine()
     var counter = 0
     var time: Int64 = 1_000
+    /// The instance each visitor id was last issued to (tests pass ids as tokens).
+    var instances: [String: UInt64] = [:]
 
-    mutating func visit(_ b: Browser, ip: String, token: String? = nil) -> Decision {
+    mutating func visit(_ b: Browser, ip: String, token: String? = nil, instance: UInt64? = nil) -> Decision {
         time += 1000
         var n = counter
         defer { counter = n }
-        return engine.identify(b.observation(ip: ip), tokenVisitorID: token, at: time) {
-            n += 1
-            return "visitor-\(n)"
-        }
+        let claim = token.map { TokenClaim(visitorID: $0, instance: instance ?? instances[$0] ?? 1) }
+        let d = engine.identify(
+            b.observation(ip: ip), token: claim, at: time,
+            newVisitorID: {
+                n += 1
+                return "visitor-\(n)"
+            }, newInstance: { UInt64(1000 + n) })
+        instances[d.visitorID] = d.instance
+        return d
     }
 }
 

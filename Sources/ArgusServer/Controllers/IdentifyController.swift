@@ -96,7 +96,8 @@ struct IdentifyController {
         try await runtime.store.recordEvent(stored, visitor: resolution.visitor)
 
         let newToken = runtime.tokenSigner.sign(
-            VisitorToken(environmentID: environmentID, visitorID: resolution.visitorID, issuedAtMs: now))
+            VisitorToken(
+                environmentID: environmentID, visitorID: resolution.visitorID, issuedAtMs: now, instance: resolution.instance))
         var answer = JSONObject()
         answer.append("requestId", .string(event.eventID))
         answer.append("visitorId", .string(resolution.visitorID))

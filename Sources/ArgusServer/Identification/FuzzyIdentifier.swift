@@ -26,10 +26,13 @@ public final class FuzzyIdentifier: VisitorIdentifier {
     public func resolve(_ visit: Visit) async throws -> Resolution {
         try await ensureLoaded(visit.environmentID)
         let observation = Observation(components: visit.request.components, clientIP: visit.clientIP)
-        let tokenVisitor = visit.token.flatMap { $0.environmentID == visit.environmentID ? $0.visitorID : nil }
+        let claim = visit.token.flatMap {
+            $0.environmentID == visit.environmentID ? TokenClaim(visitorID: $0.visitorID, instance: $0.instance) : nil
+        }
         let decision = engines.withLock { engines in
             engines[visit.environmentID, default: IdentificationEngine(weights: weights)].identify(
-                observation, tokenVisitorID: tokenVisitor, at: visit.timestampMs, newVisitorID: Identifiers.visitorID)
+                observation, token: claim, at: visit.timestampMs, newVisitorID: Identifiers.visitorID,
+                newInstance: { UInt64.random(in: 1...UInt64.max) })
         }
         let p = decision.profile
         let record = VisitorRecord(
@@ -38,7 +41,7 @@ public final class FuzzyIdentifier: VisitorIdentifier {
         return Resolution(
             visitorID: decision.visitorID, visitorFound: decision.visitorFound, confidence: decision.confidence,
             firstSeenAt: decision.firstSeenAt, lastSeenAt: decision.lastSeenAt, tokenMismatch: decision.tokenMismatch,
-            visitor: record)
+            instance: decision.instance, visitor: record)
     }
 
     /// Drops a visitor from the in-memory index (erasure).

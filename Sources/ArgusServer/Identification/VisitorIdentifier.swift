@@ -30,13 +30,16 @@ public struct Resolution: Sendable {
     public var lastSeenAt: Int64
     /// A valid token named a visitor whose device does not fit these components.
     public var tokenMismatch: Bool
+    /// The browser storage the new token names.
+    public var instance: UInt64
     /// The visitor's state to store with the event.
     public var visitor: VisitorRecord
 
     public init(
         visitorID: String, visitorFound: Bool, confidence: Double, firstSeenAt: Int64, lastSeenAt: Int64,
-        tokenMismatch: Bool, visitor: VisitorRecord
+        tokenMismatch: Bool, instance: UInt64, visitor: VisitorRecord
     ) {
+        self.instance = instance
         self.visitorID = visitorID
         self.visitorFound = visitorFound
         self.confidence = confidence
