@@ -27,7 +27,7 @@ from population import Scenario, generate  # noqa: E402
 from metrics import score  # noqa: E402
 
 NAMES = ["bias", "top", "gap", "rivals", "lastAddress", "recentAddress", "network", "drift", "twins", "exact",
-         "uniqueExact", "model", "crowd", "webkit", "private", "cookiesDisabled"]
+         "uniqueExact", "model", "crowd", "webkit", "private", "cookiesDisabled", "homecoming"]
 
 
 def replay(binary: str, population, model: list[float] | None) -> list[dict]:

@@ -37,6 +37,22 @@ def diagnose(population, ids, decisions) -> None:
     for visit, cls, outcome, d in zip(population.visits, classes, outcomes, decisions):
         if outcome != "correct":
             errors[(outcome, cls, d["basis"], visit.tags[0] if visit.tags else "")] += 1
+    owner, joins = {}, Counter()
+    for visit, d in zip(population.visits, decisions):
+        if d["basis"] == "joined":
+            joins["right" if owner.get(d["visitorId"]) == visit.device else "wrong"] += 1
+        owner.setdefault(d["visitorId"], visit.device)
+    print(f"  joins: {dict(joins)}")
+    last_ip, sameip = {}, Counter()
+    for visit, cls, outcome, d in zip(population.visits, classes, outcomes, decisions):
+        if cls != "token" and visit.device in last_ip and last_ip[visit.device] == visit.ip:
+            f = d.get("features")
+            sameip[(cls, visit.storage, outcome, d["basis"],
+                    "rivals>0" if f and f[3] > 0 else "", "crowd>5" if f and f[12] > 1.8 else "")] += 1
+        last_ip[visit.device] = visit.ip
+    print("  no-token visits from the device's previous address:")
+    for key, n in sameip.most_common(14):
+        print(f"    {n:5d}  {key}")
     print("  continuity errors (outcome, class, basis, first drift tag):")
     for key, n in errors.most_common(25):
         print(f"    {n:5d}  {key}")
@@ -81,6 +97,7 @@ def main() -> int:
     parser.add_argument("--tables", action="store_true")
     parser.add_argument("--model", help="JSON array of decision-model coefficients")
     parser.add_argument("--threshold", type=float)
+    parser.add_argument("--join", type=float)
     parser.add_argument("--diagnose", action="store_true", help="break errors down by class, basis and drift")
     args = parser.parse_args()
     path = Path(args.scenario)
@@ -91,7 +108,7 @@ def main() -> int:
         population = generate(scenario, seed)
         lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip,
                                     "components": v.components}) + "\n" for v in population.visits)
-        extra = (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else [])
+        extra = (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else [])
         out = subprocess.run([args.binary, "replay", "--weights", args.weights, *extra], input=lines.encode(),
                              capture_output=True, check=True).stdout.decode().splitlines()
         decisions = [json.loads(line) for line in out]

@@ -27,18 +27,23 @@ public struct DecisionFeatures: Sendable, Equatable {
 
     public static let maxGap = 8.0
 
+    /// Back at an address of its own where no other browser was seen, with no close rival and
+    /// little drift: the household case, where a cleared browser is nearly always the same one.
+    public var homecoming: Bool { address >= 2 && rivals == 0 && crowd <= 1 && drift >= -2 }
+
     public var vector: [Double] {
         [
             1, top, min(gap, Self.maxGap), log1p(Double(rivals)), address == 3 ? 1 : 0, address == 2 ? 1 : 0,
             address == 1 ? 1 : 0, drift, log1p(Double(twins)), exact ? 1 : 0, exact && twins == 0 ? 1 : 0,
             log1p(Double(model)), log1p(Double(crowd)), webkit ? 1 : 0, privateMode ? 1 : 0, cookiesDisabled ? 1 : 0,
+            homecoming ? 1 : 0,
         ]
     }
 
     public static let names = [
         "bias", "top", "gap", "rivals", "lastAddress", "recentAddress", "network", "drift", "twins", "exact", "uniqueExact",
         "model", "crowd",
-        "webkit", "private", "cookiesDisabled",
+        "webkit", "private", "cookiesDisabled", "homecoming",
     ]
 }
 
@@ -48,34 +53,30 @@ public struct DecisionFeatures: Sendable, Equatable {
 /// see docs/identification.md) and are the calibration of `confidence`.
 public struct DecisionModel: Sendable, Equatable {
     public var coefficients: [Double]
-    public var threshold = 0.7
+    public var threshold = 0.85
+    /// From an address the candidate used (its own network): a lower bar.
+    public var thresholdKnownAddress = 0.85
+    /// A private visit's answer is not kept by the browser, so an error does not last.
+    public var thresholdPrivate = 0.7
+
+    public func threshold(for f: DecisionFeatures) -> Double {
+        if f.privateMode { return thresholdPrivate }
+        return f.address >= 2 ? thresholdKnownAddress : threshold
+    }
     /// A new visitor below `threshold` but above this was a close call, remembered for later.
     public var provisionalFloor = 0.2
     /// Joining a provisional visitor into its silent rival needs this much.
-    public var joinThreshold = 0.7
+    public var joinThreshold = 0.85
 
     public init(coefficients: [Double]? = nil) {
         self.coefficients = coefficients ?? Self.fitted
     }
 
     public static let fitted: [Double] = [
-        1.765, -0.699, 0.057, -1.121, 3.142, 3.167, 1.924, 1.302, 0.147, 0, 0, 0.238, -0.159, 0.227, 0.716, 1.534,
+        -1.393, 0.0, 0.09, -1.095, 1.905, 2.259, 1.471, 0.345, -0.252, 0.318, -0.203, 0.151, -0.206, 0.443, 1.304, 2.521, 1.5,
     ]
 
-    /// Experimental rule set (selected by `useRules`).
-    public var useRules = false
-
-    public func rules(_ f: DecisionFeatures) -> Bool {
-        let unique = f.rivals == 0
-        if f.privateMode { return unique && f.gap >= 1 && f.drift >= -2.5 }
-        if f.address >= 2 && unique && f.crowd <= 5 && f.drift >= -3 { return true }
-        if f.address == 1 && unique && f.twins == 0 && f.drift >= -1 { return true }
-        if f.cookiesDisabled && unique && f.exact { return true }
-        return false
-    }
-
     public func probability(_ f: DecisionFeatures) -> Double {
-        if useRules { return rules(f) ? 0.9 : 0.1 }
         var z = 0.0
         for (c, x) in zip(coefficients, f.vector) { z += c * x }
         return 1 / (1 + exp(-z))

@@ -21,6 +21,8 @@ public struct Decision: Sendable, Equatable {
         case fingerprint
         /// Nobody matched clearly: a new visitor.
         case new
+        /// The token named a visitor created on a close call, now joined into the visitor it turned out to be.
+        case joined
     }
 
     public var visitorID: String
@@ -121,7 +123,7 @@ public struct IdentificationEngine: Sendable {
         index.upsert(p)
         index.upsert(rival)
         return Decision(
-            visitorID: rival.visitorID, basis: .fingerprint, visitorFound: true, confidence: probability,
+            visitorID: rival.visitorID, basis: .joined, visitorFound: true, confidence: probability,
             firstSeenAt: rival.firstSeenAt, lastSeenAt: last, tokenMismatch: false, instance: instance, candidates: 1,
             features: f, topCandidate: rival.visitorID, profile: rival, joined: p)
     }
@@ -180,7 +182,7 @@ public struct IdentificationEngine: Sendable {
                 cookiesDisabled: o.cookiesDisabled)
             features = f
             let probability = model.probability(f)
-            if probability > model.threshold {
+            if probability > model.threshold(for: f) {
                 var p = best.profile
                 let last = p.lastSeenAt
                 p.attachInstance(instance, privateVisit: o.looksPrivate)

@@ -15,6 +15,7 @@ struct Replay: ParsableCommand {
     @Option(help: "JSON object of weight overrides.") var weights = "{}"
     @Option(help: "JSON array of decision-model coefficients.") var model: String?
     @Option(help: "Merge threshold of the decision model.") var threshold: Double?
+    @Option(help: "Join threshold of the decision model.") var join: Double?
 
     func run() throws {
         var w = Weights()
@@ -31,7 +32,10 @@ struct Replay: ParsableCommand {
             decision.coefficients = values
         }
         if let threshold { decision.threshold = threshold }
-        decision.useRules = ProcessInfo.processInfo.environment["ARGUS_RULES"] == "1"
+        if let join { decision.joinThreshold = join }
+        let env = ProcessInfo.processInfo.environment
+        if let v = env["ARGUS_T_KNOWN"].flatMap(Double.init) { decision.thresholdKnownAddress = v }
+        if let v = env["ARGUS_T_PRIVATE"].flatMap(Double.init) { decision.thresholdPrivate = v }
         var engine = IdentificationEngine(weights: w, model: decision)
         var tokens: [Int64: TokenClaim] = [:]
         var instances: UInt64 = 0
