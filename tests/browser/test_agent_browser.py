@@ -7,6 +7,11 @@ They drive Debian's Chromium through chromedriver (Selenium) and need:
   ARGUS_SECRET_KEY  optional: a secret key (sk_...) of the same environment; when
                     set, the events are also read back through GET /v4/events/{id}
 
+With ARGUS_BIN (the argus executable) and ARGUS_DATA_DIR (the running server's
+data directory) set, every test gets a fresh environment with its own keys,
+created through the CLI, so that browsers of earlier tests (identical devices
+on one address, as far as the server can tell) do not stand in its way.
+
 Optional: CHROMIUM_BINARY (default /usr/bin/chromium), CHROMEDRIVER (default
 /usr/bin/chromedriver), ARGUS_MAX_COLLECT_MS (default 500: the limit for a
 collection in a warm browser; a browser's very first collection may take twice
@@ -20,6 +25,7 @@ chromium-driver`; run with `python -m pytest tests/browser`.
 import json
 import os
 import re
+import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -38,6 +44,8 @@ CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 MAX_COLLECT_MS = float(os.environ.get("ARGUS_MAX_COLLECT_MS", "500"))
 HEADFUL = os.environ.get("ARGUS_BROWSER_HEADFUL", "") == "1"
+ARGUS_BIN = os.environ.get("ARGUS_BIN", "")
+ARGUS_DATA_DIR = os.environ.get("ARGUS_DATA_DIR", "")
 PAGE_TIMEOUT_S = 30
 
 pytestmark = pytest.mark.skipif(
@@ -73,6 +81,28 @@ def _has_type(value, kind):
     if kind == _STRS:
         return isinstance(value, list) and all(isinstance(x, str) for x in value)
     raise AssertionError(kind)
+
+
+def _argus_json(*args):
+    out = subprocess.run([ARGUS_BIN, *args, "--json", "--data-dir", ARGUS_DATA_DIR],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+@pytest.fixture(autouse=True)
+def fresh_environment():
+    """A new environment and keys for each test (when the CLI is at hand)."""
+    global PUBLIC_KEY, SECRET_KEY
+    saved = PUBLIC_KEY, SECRET_KEY
+    if ARGUS_BIN and ARGUS_DATA_DIR:
+        name = "browser-" + uuid.uuid4().hex[:10]
+        _argus_json("environments", "create", name)
+        PUBLIC_KEY = _argus_json("keys", "create", "--environment", name, "--kind", "public")["key"]
+        SECRET_KEY = _argus_json("keys", "create", "--environment", name, "--kind", "secret", "--scopes", "read:events")["key"]
+    try:
+        yield
+    finally:
+        PUBLIC_KEY, SECRET_KEY = saved
 
 
 def _new_driver(*extra_args):
