@@ -11,8 +11,13 @@ public enum Identifiers {
         var out = [UInt8]()
         out.reserveCapacity(count)
         while out.count < count {
-            let r = UInt8.random(in: 0...255, using: &rng)
-            if r < 248 { out.append(base62[Int(r % 62)]) }  // 248 = 4 × 62
+            // Eight random bytes per call to the system generator.
+            var word = rng.next()
+            for _ in 0..<8 where out.count < count {
+                let r = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                if r < 248 { out.append(base62[Int(r % 62)]) }  // 248 = 4 × 62
+            }
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -160,17 +160,14 @@ public struct IdentificationEngine: Sendable {
         // A browser keeps its storage instance even when its visitor changes.
         let instance = excluded != nil ? token!.instance : newInstance()
 
-        let candidates = index.candidates(for: o)
+        let evaluated = index.evaluateCandidates(for: o, excluding: excluded, weights: weights)
         var best: (match: Similarity.Match, profile: Profile)?
-        var scores: [Double] = []
-        scores.reserveCapacity(candidates.count)
-        for p in candidates where p.visitorID != excluded {
-            guard let m = Similarity.evaluate(o, p, weights) else { continue }
-            scores.append(m.score)
-            if best == nil || m.score > best!.match.score { best = (m, p) }
+        if let top = evaluated.matches.max(by: { $0.match.score < $1.match.score }) {
+            best = (top.match, index.profile(atSlot: top.slot))
         }
-        scores.sort(by: >)
+        let scores = evaluated.matches.map(\.match.score).sorted(by: >)
         let topScores = Array(scores.prefix(2))
+        let compared = evaluated.compared
         var features: DecisionFeatures?
         if let best {
             let f = DecisionFeatures(
@@ -191,7 +188,7 @@ public struct IdentificationEngine: Sendable {
                 return Decision(
                     visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: probability,
                     firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch, instance: instance,
-                    candidates: candidates.count, topScores: topScores, features: f, topCandidate: p.visitorID, profile: p)
+                    candidates: compared, topScores: topScores, features: f, topCandidate: p.visitorID, profile: p)
             }
         }
 
@@ -202,8 +199,9 @@ public struct IdentificationEngine: Sendable {
         {
             // A close call: remember who else it might have been.
             var rivals = [best.profile.visitorID]
-            for c in candidates where c.visitorID != best.profile.visitorID && rivals.count < Self.provisionalLimit {
-                if let score = Similarity.score(o, c, weights), score >= best.match.score - 1 { rivals.append(c.visitorID) }
+            for m in evaluated.matches where rivals.count < Self.provisionalLimit && m.match.score >= best.match.score - 1 {
+                let id = index.profile(atSlot: m.slot).visitorID
+                if id != best.profile.visitorID { rivals.append(id) }
             }
             p.provisional = rivals
         }
@@ -212,7 +210,7 @@ public struct IdentificationEngine: Sendable {
             visitorID: p.visitorID, basis: .new, visitorFound: false,
             confidence: features.map { 1 - model.probability($0) } ?? Self.unmatchedConfidence,
             firstSeenAt: time, lastSeenAt: time, tokenMismatch: tokenMismatch, instance: instance,
-            candidates: candidates.count, topScores: topScores, features: features, topCandidate: best?.profile.visitorID,
+            candidates: compared, topScores: topScores, features: features, topCandidate: best?.profile.visitorID,
             profile: p)
     }
 }

@@ -22,8 +22,10 @@ public struct Observation: Sendable, Equatable {
     public var audio: Double?
     /// Sorted hashes of the installed fonts; nil when not collected.
     public var fonts: [UInt32]?
+    public var fontsHash: UInt64
     /// Hashes of the preferred languages, in order.
     public var languages: [UInt32]?
+    public var languagesHash: UInt64
     public var timezone: UInt32?
     public var screen: UInt64?
     public var quota: Double?
@@ -68,6 +70,8 @@ public struct Observation: Sendable, Equatable {
         audio = c.audio
         fonts = c.fonts.map { Array(Set($0.map { UInt32(truncatingIfNeeded: StableHasher.hash($0)) })).sorted() }
         languages = c.languages.map { $0.map { UInt32(truncatingIfNeeded: StableHasher.hash($0.lowercased())) } }
+        fontsHash = fonts.map(Self.listHash) ?? 0
+        languagesHash = languages.map(Self.listHash) ?? 0
         timezone = c.timezone.map { UInt32(truncatingIfNeeded: StableHasher.hash($0)) }
         if let s = c.screen {
             var h = StableHasher()
@@ -94,6 +98,14 @@ public struct Observation: Sendable, Equatable {
         l.combine(Int64(bitPattern: screen ?? 0))
         l.combine(Int64(bitPattern: extras ?? 0))
         look = l.value
+    }
+
+    /// Equal lists, equal hashes (compared before the lists themselves).
+    static func listHash(_ list: [UInt32]) -> UInt64 {
+        var h = StableHasher()
+        for x in list { h.combine(Int64(x)) }
+        h.combine(Int64(list.count))
+        return h.value
     }
 
     /// Components of the full agent that stay put between software updates.

@@ -8,19 +8,21 @@ public struct Profile: Sendable, Equatable {
     public var browserMajor: Int32
     public var osVersion: UInt64
     public var userAgent: UInt64
-    public var canvases: [UInt64] = []
-    public var webgls: [UInt64] = []
-    public var audios: [Double] = []
+    public var canvases = Recent<4, UInt64>()
+    public var webgls = Recent<4, UInt64>()
+    public var audios = Recent<4, Double>()
     public var fonts: [UInt32]?
+    public var fontsHash: UInt64 = 0
     public var languages: [UInt32]?
-    public var timezones: [UInt32] = []
-    public var screens: [UInt64] = []
+    public var languagesHash: UInt64 = 0
+    public var timezones = Recent<4, UInt32>()
+    public var screens = Recent<4, UInt64>()
     /// The quota of ordinary (not private) visits.
     public var quota: Double?
     /// Most recent last.
-    public var ips: [UInt64] = []
-    public var networks: [UInt64] = []
-    public var extras: [UInt64] = []
+    public var ips = Recent<8, UInt64>()
+    public var networks = Recent<8, UInt64>()
+    public var extras = Recent<4, UInt64>()
     /// Browser storages that held this visitor's token, oldest first; `attached`
     /// marks those joined by fingerprint rather than created with the visitor.
     public var instances: [Instance] = []
@@ -102,26 +104,31 @@ public struct Profile: Sendable, Equatable {
         browserMajor = max(browserMajor, o.browserMajor)
         osVersion = o.osVersion
         userAgent = o.userAgent
-        Self.remember(o.ip, in: &ips, keep: Self.recentIPs)
-        Self.remember(o.network, in: &networks, keep: Self.recentIPs)
-        if let t = o.timezone { Self.remember(t, in: &timezones, keep: Self.recentPlaces) }
-        if let s = o.screen { Self.remember(s, in: &screens, keep: Self.recentPlaces) }
+        ips.remember(o.ip)
+        networks.remember(o.network)
+        if let t = o.timezone { timezones.remember(t) }
+        if let s = o.screen { screens.remember(s) }
         // A private visit adds noise (WebKit randomises canvas and audio there) and a
         // memory-backed quota: it refreshes places, not the device's renderings.
         let isPrivate = o.looksPrivate && !(quota.map { $0 < Observation.privateQuotaCeiling } ?? false)
         if isPrivate && engine == .webkit { return }
         if !isPrivate { look = o.look }
         cookiesDisabled = o.cookiesDisabled
-        if let c = o.canvas { Self.remember(c, in: &canvases, keep: Self.recentRenders) }
-        if let w = o.webgl { Self.remember(w, in: &webgls, keep: Self.recentRenders) }
+        if let c = o.canvas { canvases.remember(c) }
+        if let w = o.webgl { webgls.remember(w) }
         if let a = o.audio {
             audios.removeAll { abs($0 - a) <= Similarity.audioTolerance }
-            audios.append(a)
-            if audios.count > Self.recentRenders { audios.removeFirst(audios.count - Self.recentRenders) }
+            audios.remember(a)
         }
-        if let e = o.extras { Self.remember(e, in: &extras, keep: Self.recentRenders) }
-        if let f = o.fonts { fonts = f }
-        if let l = o.languages { languages = l }
+        if let e = o.extras { extras.remember(e) }
+        if let f = o.fonts {
+            fonts = f
+            fontsHash = o.fontsHash
+        }
+        if let l = o.languages {
+            languages = l
+            languagesHash = o.languagesHash
+        }
         if !isPrivate, let q = o.quota {
             quota = q
             ephemeral = false
@@ -149,17 +156,17 @@ extension Profile {
         w.i64(Int64(browserMajor))
         w.u64(osVersion)
         w.u64(userAgent)
-        w.u64s(canvases)
-        w.u64s(webgls)
-        w.doubles(audios)
+        w.u64s(Array(canvases))
+        w.u64s(Array(webgls))
+        w.doubles(Array(audios))
         w.optionalU32s(fonts)
         w.optionalU32s(languages)
-        w.u32s(timezones)
-        w.u64s(screens)
+        w.u32s(Array(timezones))
+        w.u64s(Array(screens))
         w.optionalDouble(quota)
-        w.u64s(ips)
-        w.u64s(networks)
-        w.u64s(extras)
+        w.u64s(Array(ips))
+        w.u64s(Array(networks))
+        w.u64s(Array(extras))
         w.u64(look)
         w.u8(cookiesDisabled ? 1 : 0)
         w.count(instances.count)
@@ -198,17 +205,19 @@ extension Profile {
         self.browserMajor = Int32(truncatingIfNeeded: major)
         self.osVersion = os
         self.userAgent = ua
-        self.canvases = canvases
-        self.webgls = webgls
-        self.audios = audios
+        self.canvases = Recent(canvases)
+        self.webgls = Recent(webgls)
+        self.audios = Recent(audios)
         self.fonts = fonts
+        self.fontsHash = fonts.map(Observation.listHash) ?? 0
         self.languages = languages
-        self.timezones = timezones
-        self.screens = screens
+        self.languagesHash = languages.map(Observation.listHash) ?? 0
+        self.timezones = Recent(timezones)
+        self.screens = Recent(screens)
         self.quota = quota
-        self.ips = ips
-        self.networks = networks
-        self.extras = extras
+        self.ips = Recent(ips)
+        self.networks = Recent(networks)
+        self.extras = Recent(extras)
         self.look = look
         self.cookiesDisabled = cookies == 1
         self.instances = instances

@@ -81,7 +81,13 @@ public enum Similarity {
         public var drift: Double
     }
 
-    public static func evaluate(_ o: Observation, _ p: Profile, _ w: Weights) -> Match? {
+    public static func evaluate(_ o: Observation, _ profile: Profile, _ w: Weights) -> Match? {
+        withUnsafePointer(to: profile) { evaluate(o, $0, w) }
+    }
+
+    /// Reads the profile in place (a copy of a profile costs a dozen reference counts).
+    static func evaluate(_ o: Observation, _ pointer: UnsafePointer<Profile>, _ w: Weights) -> Match? {
+        let p = UnsafeProfile(pointer)
         guard o.hardware == p.hardware else { return nil }
         var s = 0.0
         var drift = 0.0
@@ -118,19 +124,20 @@ public enum Similarity {
             add(p.extras.contains(e) ? w.extrasSame : w.extrasChanged)
         }
 
-        if let f = o.fonts, let pf = p.fonts {
-            if f == pf {
+        // Hashes first: the lists themselves are read only when they differ (rare among candidates).
+        if o.fonts != nil && p.hasFonts {
+            if o.fontsHash == p.fontsHash {
                 add(w.fontsSame)
-            } else if isSuperset(f, of: pf), f.count - pf.count <= 2 {
+            } else if let f = o.fonts, let pf = p.fonts, isSuperset(f, of: pf), f.count - pf.count <= 2 {
                 add(w.fontsAdded)
             } else {
                 add(w.fontsOther)
             }
         }
-        if let l = o.languages, let pl = p.languages {
-            if l == pl {
+        if o.languages != nil && p.hasLanguages {
+            if o.languagesHash == p.languagesHash {
                 add(w.languagesSame)
-            } else if l.count > pl.count, Array(l.prefix(pl.count)) == pl {
+            } else if let l = o.languages, let pl = p.languages, l.count > pl.count, Array(l.prefix(pl.count)) == pl {
                 add(w.languagesAdded)
             } else {
                 add(w.languagesOther)
@@ -147,6 +154,32 @@ public enum Similarity {
             add(abs(q - pq) <= quotaTolerance * max(q, pq) ? w.quotaSame : w.quotaOther)
         }
         return Match(score: s, address: address, drift: drift)
+    }
+
+    /// Field access through a pointer, without copying the profile.
+    struct UnsafeProfile {
+        let pointer: UnsafePointer<Profile>
+        init(_ pointer: UnsafePointer<Profile>) { self.pointer = pointer }
+        var hardware: UInt64 { pointer.pointee.hardware }
+        var ips: Recent<8, UInt64> { pointer.pointee.ips }
+        var networks: Recent<8, UInt64> { pointer.pointee.networks }
+        var browserMajor: Int32 { pointer.pointee.browserMajor }
+        var osVersion: UInt64 { pointer.pointee.osVersion }
+        var userAgent: UInt64 { pointer.pointee.userAgent }
+        var canvases: Recent<4, UInt64> { pointer.pointee.canvases }
+        var webgls: Recent<4, UInt64> { pointer.pointee.webgls }
+        var audios: Recent<4, Double> { pointer.pointee.audios }
+        var extras: Recent<4, UInt64> { pointer.pointee.extras }
+        var fonts: [UInt32]? { pointer.pointee.fonts }
+        var fontsHash: UInt64 { pointer.pointee.fontsHash }
+        var languages: [UInt32]? { pointer.pointee.languages }
+        var languagesHash: UInt64 { pointer.pointee.languagesHash }
+        var timezones: Recent<4, UInt32> { pointer.pointee.timezones }
+        var screens: Recent<4, UInt64> { pointer.pointee.screens }
+        var cookiesDisabled: Bool { pointer.pointee.cookiesDisabled }
+        var quota: Double? { pointer.pointee.quota }
+        var hasFonts: Bool { pointer.pointee.fonts != nil }
+        var hasLanguages: Bool { pointer.pointee.languages != nil }
     }
 
     /// Both sorted.

@@ -4,7 +4,10 @@
 /// languages, plus each recent IP and network. A returning browser shares
 /// at least one of these with its own profile unless everything drifted at once.
 public struct VisitorIndex: Sendable {
-    private(set) var profiles: [Profile?] = []
+    /// Profiles by slot; `alive[slot]` is false for a freed slot. Not optional, so that
+    /// candidates are compared in place (a copy of a profile costs a dozen reference counts).
+    private var profiles: [Profile] = []
+    private var alive: [Bool] = []
     private var slots: [String: Int] = [:]
     private var buckets: [UInt64: [Int32]] = [:]
     private var freeSlots: [Int] = []
@@ -15,15 +18,18 @@ public struct VisitorIndex: Sendable {
     /// Recent visitors per client IP: how many browsers share an address (households, offices, carrier NAT).
     private var addressVisitors: [UInt64: [Int32]] = [:]
     public static let addressCapacity = 64
-    /// Most recently touched visitors kept per blocking key.
-    public static let bucketCapacity = 128
+    /// Most recently touched visitors kept per blocking key: more under an
+    /// address or network (few browsers share one) than under a rendering or
+    /// a font set (a popular device model fills those at once).
+    public static let addressBucketCapacity = 64
+    public static let bucketCapacity = 24
 
     public init() {}
 
     public var count: Int { slots.count }
 
     public func profile(_ visitorID: String) -> Profile? {
-        slots[visitorID].flatMap { profiles[$0] }
+        slots[visitorID].map { profiles[$0] }
     }
 
     /// Inserts or replaces a visitor's profile.
@@ -35,10 +41,12 @@ public struct VisitorIndex: Sendable {
             slot = free
         } else {
             slot = profiles.count
-            profiles.append(nil)
+            profiles.append(profile)
+            alive.append(false)
         }
-        let before = profiles[slot]
+        let before: Profile? = alive[slot] ? profiles[slot] : nil
         profiles[slot] = profile
+        alive[slot] = true
         slots[profile.visitorID] = slot
         if let before, before.isCandidate {
             hardwareCounts[before.hardware, default: 0] -= 1
@@ -47,7 +55,9 @@ public struct VisitorIndex: Sendable {
         if profile.isCandidate {
             hardwareCounts[profile.hardware, default: 0] += 1
             lookCounts[profile.look, default: 0] += 1
-            for key in Self.keys(of: profile) { touch(key, slot: Int32(slot), in: &buckets, capacity: Self.bucketCapacity) }
+            for (key, byAddress) in Self.keys(of: profile) {
+                touch(key, slot: Int32(slot), in: &buckets, capacity: byAddress ? Self.addressBucketCapacity : Self.bucketCapacity)
+            }
         }
         if let ip = profile.ips.last {
             touch(ip, slot: Int32(slot), in: &addressVisitors, capacity: Self.addressCapacity)
@@ -57,27 +67,43 @@ public struct VisitorIndex: Sendable {
     @discardableResult
     public mutating func remove(_ visitorID: String) -> Bool {
         guard let slot = slots.removeValue(forKey: visitorID) else { return false }
-        if let p = profiles[slot], p.isCandidate {
+        let p = profiles[slot]
+        if p.isCandidate {
             hardwareCounts[p.hardware, default: 0] -= 1
             lookCounts[p.look, default: 0] -= 1
         }
-        profiles[slot] = nil
+        alive[slot] = false
         freeSlots.append(slot)  // stale bucket entries are skipped: the slot's visitor id no longer matches
         return true
     }
 
-    /// Non-ephemeral profiles sharing a blocking key with the observation.
-    public func candidates(for o: Observation) -> [Profile] {
+    /// Compares the observation with every candidate that shares a blocking key
+    /// (in place, without copying profiles); `excluding` is left out.
+    public func evaluateCandidates(
+        for o: Observation, excluding: String?, weights: Weights
+    ) -> (matches: [(slot: Int32, match: Similarity.Match)], compared: Int) {
         var seen = Set<Int32>()
-        var out: [Profile] = []
-        for key in Self.keys(of: o) {
-            guard let bucket = buckets[key] else { continue }
-            for slot in bucket where seen.insert(slot).inserted {
-                if let p = profiles[Int(slot)], p.isCandidate, p.hardware == o.hardware { out.append(p) }
+        var out: [(slot: Int32, match: Similarity.Match)] = []
+        var compared = 0
+        profiles.withUnsafeBufferPointer { profiles in
+            guard let base = profiles.baseAddress else { return }
+            for (key, _) in Self.keys(of: o) {
+                guard let bucket = buckets[key] else { continue }
+                for slot in bucket where seen.insert(slot).inserted {
+                    let i = Int(slot)
+                    let p = base + i
+                    guard alive[i], p.pointee.hardware == o.hardware, !p.pointee.ephemeral, p.pointee.mergedInto == nil,
+                        excluding == nil || p.pointee.visitorID != excluding
+                    else { continue }
+                    compared += 1
+                    if let m = Similarity.evaluate(o, p, weights) { out.append((slot, m)) }
+                }
             }
         }
-        return out
+        return (out, compared)
     }
+
+    public func profile(atSlot slot: Int32) -> Profile { profiles[Int(slot)] }
 
     /// Known visitors with this hardware key.
     public func hardwareCount(_ hardware: UInt64) -> Int { Int(hardwareCounts[hardware] ?? 0) }
@@ -87,7 +113,7 @@ public struct VisitorIndex: Sendable {
 
     /// Distinct visitors recently seen at this address (up to `addressCapacity`).
     public func addressCount(_ ip: UInt64) -> Int {
-        addressVisitors[ip]?.count { slot in profiles[Int(slot)] != nil } ?? 0
+        addressVisitors[ip]?.count { slot in alive[Int(slot)] } ?? 0
     }
 
     /// Moves `slot` to the end of the list under `key`, keeping at most `capacity` entries.
@@ -123,31 +149,26 @@ public struct VisitorIndex: Sendable {
 
     static func audioBucket(_ a: Double) -> UInt64 { UInt64(bitPattern: Int64((a * 1e6).rounded())) }
 
-    static func softwareKey(fonts: [UInt32]?, languages: [UInt32]?) -> UInt64 {
-        var h = StableHasher()
-        for f in fonts ?? [] { h.combine(Int64(f)) }
-        h.combine([0xFE])
-        for l in languages ?? [] { h.combine(Int64(l)) }
-        return h.value
-    }
+    static func softwareKey(_ fonts: UInt64, _ languages: UInt64) -> UInt64 { mix(fonts ^ mix(languages)) }
 
-    static func keys(of p: Profile) -> [UInt64] {
-        var keys: [UInt64] = []
-        for c in p.canvases.suffix(2) { keys.append(key(.canvas, p.hardware, c)) }
-        for a in p.audios.suffix(2) { keys.append(key(.audio, p.hardware, audioBucket(a))) }
-        keys.append(key(.software, p.hardware, softwareKey(fonts: p.fonts, languages: p.languages)))
-        for ip in p.ips.suffix(4) { keys.append(key(.ip, p.hardware, ip)) }
-        for n in p.networks.suffix(2) { keys.append(key(.network, p.hardware, n)) }
+    /// Blocking keys of a profile, each marked when it is an address key.
+    static func keys(of p: Profile) -> [(UInt64, Bool)] {
+        var keys: [(UInt64, Bool)] = []
+        for c in p.canvases.suffix(2) { keys.append((key(.canvas, p.hardware, c), false)) }
+        for a in p.audios.suffix(2) { keys.append((key(.audio, p.hardware, audioBucket(a)), false)) }
+        keys.append((key(.software, p.hardware, softwareKey(p.fontsHash, p.languagesHash)), false))
+        for ip in p.ips.suffix(4) { keys.append((key(.ip, p.hardware, ip), true)) }
+        for n in p.networks.suffix(2) { keys.append((key(.network, p.hardware, n), true)) }
         return keys
     }
 
-    static func keys(of o: Observation) -> [UInt64] {
-        var keys: [UInt64] = []
-        if let c = o.canvas { keys.append(key(.canvas, o.hardware, c)) }
-        if let a = o.audio { keys.append(key(.audio, o.hardware, audioBucket(a))) }
-        keys.append(key(.software, o.hardware, softwareKey(fonts: o.fonts, languages: o.languages)))
-        keys.append(key(.ip, o.hardware, o.ip))
-        keys.append(key(.network, o.hardware, o.network))
+    static func keys(of o: Observation) -> [(UInt64, Bool)] {
+        var keys: [(UInt64, Bool)] = []
+        if let c = o.canvas { keys.append((key(.canvas, o.hardware, c), false)) }
+        if let a = o.audio { keys.append((key(.audio, o.hardware, audioBucket(a)), false)) }
+        keys.append((key(.software, o.hardware, softwareKey(o.fontsHash, o.languagesHash)), false))
+        keys.append((key(.ip, o.hardware, o.ip), true))
+        keys.append((key(.network, o.hardware, o.network), true))
         return keys
     }
 }

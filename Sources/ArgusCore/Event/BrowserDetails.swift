@@ -31,6 +31,7 @@ public struct BrowserDetails: Sendable, Equatable {
     ]
 
     public static func parse(userAgent ua: String) -> BrowserDetails {
+        let ua = UTF8Text(ua)
         var d = BrowserDetails()
         for (token, name) in browsers {
             guard let version = versionAfter(token, in: ua) else { continue }
@@ -66,14 +67,15 @@ public struct BrowserDetails: Sendable, Equatable {
     }
 
     /// The run of version characters after `token`, if the token is present.
-    static func versionAfter(_ token: String, in ua: String) -> String? {
-        guard let range = ua.range(of: token) else { return nil }
-        let version = ua[range.upperBound...].prefix { $0.isNumber || $0 == "." || $0 == "_" }
-        return version.isEmpty ? nil : String(version)
+    static func versionAfter(_ token: String, in ua: UTF8Text) -> String? {
+        guard let end = ua.end(of: token) else { return nil }
+        let version = ua.bytes[end...].prefix { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x5F }
+        return version.isEmpty ? nil : String(decoding: version, as: UTF8.self)
     }
 
-    static func androidModel(_ ua: String) -> String? {
+    static func androidModel(_ text: UTF8Text) -> String? {
         // "(Linux; Android 14; SM-S918B) AppleWebKit…": the model follows the Android version.
+        let ua = text.string
         guard let open = ua.firstIndex(of: "("), let close = ua[open...].firstIndex(of: ")") else { return nil }
         let parts = ua[ua.index(after: open)..<close].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let i = parts.firstIndex(where: { $0.hasPrefix("Android") }), i + 1 < parts.count else { return nil }
@@ -85,4 +87,33 @@ public struct BrowserDetails: Sendable, Equatable {
 
 extension String {
     fileprivate func replacingUnderscores() -> String { replacingOccurrences(of: "_", with: ".") }
+}
+
+/// A user agent as bytes, searched without Foundation (which is slow here).
+struct UTF8Text {
+    let string: String
+    let bytes: [UInt8]
+
+    init(_ string: String) {
+        self.string = string
+        bytes = Array(string.utf8)
+    }
+
+    /// The index just after the first occurrence of `needle`.
+    func end(of needle: String) -> Int? {
+        let n = Array(needle.utf8)
+        guard !n.isEmpty, n.count <= bytes.count else { return nil }
+        var i = 0
+        while i + n.count <= bytes.count {
+            if bytes[i] == n[0] {
+                var j = 1
+                while j < n.count && bytes[i + j] == n[j] { j += 1 }
+                if j == n.count { return i + n.count }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    func contains(_ needle: String) -> Bool { end(of: needle) != nil }
 }
