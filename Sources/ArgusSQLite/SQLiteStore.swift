@@ -24,6 +24,7 @@ public final class SQLiteStore: ArgusStore {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
         }
         pool = try DatabasePool(path: path, configuration: config)
+        eventWriter = Self.makeEventWriter(pool)
     }
 
     /// Opens (creating if needed) `argus.sqlite` in `directory`.
@@ -157,18 +158,25 @@ public final class SQLiteStore: ArgusStore {
 
     // MARK: events and visitors
 
+    /// Commits are grouped: events that arrive while a transaction is being
+    /// written go together into the next one, so that throughput is not
+    /// bounded by one commit per request. Each caller still returns only
+    /// after its own event is committed.
     public func recordEvent(_ e: StoredEvent, visitor v: VisitorRecord) async throws {
+        try await eventWriter.submit((e, v))
+    }
+
+    let eventWriter: GroupCommitter<(StoredEvent, VisitorRecord)>
+
+    static func makeEventWriter(_ pool: DatabasePool) -> GroupCommitter<(StoredEvent, VisitorRecord)> {
+        GroupCommitter { batch in
         try await pool.write { db in
-            try db.execute(
+            let insertEvent = try db.cachedStatement(
                 sql: """
                     INSERT INTO events (id, environment_id, visitor_id, timestamp, linked_id, ip_address, suspect, document, components)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    e.id, e.environmentID, e.visitorID, e.timestamp, e.linkedID, e.ipAddress, e.suspect,
-                    Data(e.document), Data(e.components),
-                ])
-            try db.execute(
+                    """)
+            let upsertVisitor = try db.cachedStatement(
                 sql: """
                     INSERT INTO visitors (environment_id, id, first_seen_at, last_seen_at, event_count, fingerprint_hash, profile)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -178,8 +186,17 @@ public final class SQLiteStore: ArgusStore {
                       event_count = visitors.event_count + 1,
                       fingerprint_hash = excluded.fingerprint_hash,
                       profile = excluded.profile
-                    """,
-                arguments: [v.environmentID, v.id, v.firstSeenAt, v.lastSeenAt, v.eventCount, v.fingerprintHash, Data(v.profile)])
+                    """)
+            for (e, v) in batch {
+                try insertEvent.execute(arguments: [
+                    e.id, e.environmentID, e.visitorID, e.timestamp, e.linkedID, e.ipAddress, e.suspect,
+                    Data(e.document), Data(e.components),
+                ])
+                try upsertVisitor.execute(arguments: [
+                    v.environmentID, v.id, v.firstSeenAt, v.lastSeenAt, v.eventCount, v.fingerprintHash, Data(v.profile),
+                ])
+            }
+        }
         }
     }
 
@@ -207,19 +224,6 @@ public final class SQLiteStore: ArgusStore {
         try await pool.read { db in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM visitors WHERE environment_id = ? AND id = ?", arguments: [environmentID, id]
-            ).map(Self.visitor)
-        }
-    }
-
-    public func visitor(fingerprintHash hash: String, environmentID: String) async throws -> VisitorRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT * FROM visitors WHERE environment_id = ? AND fingerprint_hash = ?
-                    ORDER BY last_seen_at DESC LIMIT 1
-                    """,
-                arguments: [environmentID, hash]
             ).map(Self.visitor)
         }
     }

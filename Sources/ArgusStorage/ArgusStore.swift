@@ -37,8 +37,6 @@ public protocol ArgusStore: Sendable {
     /// The event if it exists in `environmentID` (nil: any environment).
     func event(id: String, environmentID: String?) async throws -> StoredEvent?
     func visitor(id: String, environmentID: String) async throws -> VisitorRecord?
-    /// The most recently seen visitor whose stable fingerprint hash is `hash`.
-    func visitor(fingerprintHash hash: String, environmentID: String) async throws -> VisitorRecord?
     func eventCount(environmentID: String?) async throws -> Int
     /// Every visitor of the environment, to rebuild the identification index at start.
     func visitors(environmentID: String) async throws -> [VisitorRecord]

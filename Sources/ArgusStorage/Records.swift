@@ -85,7 +85,9 @@ public struct VisitorRecord: Sendable, Equatable {
 }
 
 /// An event as stored: the v4 document (exact bytes served by the API) plus
-/// the columns that searches and erasure need, and the raw components.
+/// the columns that searches and erasure need, and the identify request's
+/// body as the agent sent it (`components`: the raw signals, for detectors
+/// and audits).
 public struct StoredEvent: Sendable, Equatable {
     public var id: String
     public var environmentID: String

@@ -73,6 +73,9 @@ public enum JSON: Sendable, Equatable {
 /// An ordered JSON object. A key set twice keeps its first place and its last value.
 public struct JSONObject: Sendable, Equatable {
     public private(set) var entries: [(key: String, value: JSON)]
+    /// Key positions, kept once an object grows past a few keys (lookups stay O(1)).
+    private var positions: [String: Int]?
+    static let indexThreshold = 12
 
     public init() { entries = [] }
 
@@ -86,16 +89,24 @@ public struct JSONObject: Sendable, Equatable {
     public var isEmpty: Bool { entries.isEmpty }
     public var keys: [String] { entries.map(\.key) }
 
+    func position(of key: String) -> Int? {
+        if let positions { return positions[key] }
+        return entries.firstIndex { $0.key == key }
+    }
+
     public subscript(key: String) -> JSON? {
-        get {
-            for entry in entries where entry.key == key { return entry.value }
-            return nil
-        }
+        get { position(of: key).map { entries[$0].value } }
         set {
-            if let i = entries.firstIndex(where: { $0.key == key }) {
-                if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
+            if let i = position(of: key) {
+                if let newValue {
+                    entries[i].value = newValue
+                } else {
+                    entries.remove(at: i)
+                    positions = nil
+                    reindex()
+                }
             } else if let newValue {
-                entries.append((key, newValue))
+                append(key, newValue)
             }
         }
     }
@@ -103,6 +114,18 @@ public struct JSONObject: Sendable, Equatable {
     /// Appends without looking for an existing key (the caller knows it is new).
     public mutating func append(_ key: String, _ value: JSON) {
         entries.append((key, value))
+        if positions != nil {
+            positions![key] = entries.count - 1
+        } else if entries.count > Self.indexThreshold {
+            reindex()
+        }
+    }
+
+    private mutating func reindex() {
+        guard entries.count > Self.indexThreshold else { return }
+        var map = [String: Int](minimumCapacity: entries.count)
+        for (i, e) in entries.enumerated() { map[e.key] = i }
+        positions = map
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {

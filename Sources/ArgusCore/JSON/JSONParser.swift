@@ -141,15 +141,18 @@ private struct Reader {
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
+        var ascii = true
         // Fast path: no escapes.
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                if ascii { return String(decoding: slice, as: UTF8.self) }  // ASCII is valid UTF-8
                 guard let s = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
                 return s
             }
+            if b >= 0x80 { ascii = false }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw error("unescaped control character in string") }
             index += 1

@@ -92,7 +92,7 @@ struct IdentifyController {
         let stored = StoredEvent(
             id: event.eventID, environmentID: environmentID, visitorID: resolution.visitorID, timestamp: now,
             linkedID: identify.linkedID, ipAddress: clientIP, document: event.jsonBytes,
-            components: JSONWriter.bytes(.object(identify.components.raw)))
+            components: Array(body.readableBytesView))
         try await runtime.store.recordEvent(stored, visitor: resolution.visitor)
 
         let newToken = runtime.tokenSigner.sign(

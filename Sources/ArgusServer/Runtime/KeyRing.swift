@@ -15,6 +15,8 @@ public final class KeyRing: Sendable {
         var publicKeys: [String: Entry<KeyRecord?>] = [:]
         var secretKeys: [String: Entry<KeyRecord?>] = [:]
         var proxySecrets: [String: Entry<[String]>] = [:]
+        /// Answers for presented (environment, proxy secret) pairs.
+        var proxyAnswers: [String: Entry<Bool>] = [:]
     }
 
     let store: any ArgusStore
@@ -62,6 +64,8 @@ public final class KeyRing: Sendable {
     public func isProxySecret(_ secret: String, environmentID: String) async throws -> Bool {
         guard !secret.isEmpty, secret.utf8.count <= 256 else { return false }
         let now = clock.nowMs()
+        let answerKey = environmentID + "\u{0}" + secret
+        if let hit = cache.withLock({ $0.proxyAnswers[answerKey] }), hit.expiresAt > now { return hit.value }
         var hashes: [String]
         if let hit = cache.withLock({ $0.proxySecrets[environmentID] }), hit.expiresAt > now {
             hashes = hit.value
@@ -78,6 +82,11 @@ public final class KeyRing: Sendable {
         let presented = Array(SecretHash.sha256Hex(secret).utf8)
         var match = false
         for h in hashes where SecretHash.constantTimeEquals(Array(h.utf8), presented) { match = true }
+        let answer = match
+        cache.withLock { c in
+            if c.proxyAnswers.count >= maxEntries { c.proxyAnswers.removeAll() }
+            c.proxyAnswers[answerKey] = Entry(value: answer, expiresAt: now + ttlMs)
+        }
         return match
     }
 }
