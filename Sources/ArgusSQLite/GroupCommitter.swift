@@ -5,8 +5,9 @@ import Synchronization
 /// Every submitter resumes when (and only when) the batch holding its item
 /// has been written, with that batch's error if it failed.
 ///
-/// When a batch fails, its items are written again one by one, so that one
-/// bad item (a constraint error, say) fails only its own submitter.
+/// When a batch fails, its halves are written separately, down to single
+/// items, so that one bad item (a constraint error, say) fails only its own
+/// submitter.
 final class GroupCommitter<Item: Sendable>: Sendable {
     typealias Waiter = CheckedContinuation<Void, any Error>
 
@@ -38,35 +39,35 @@ final class GroupCommitter<Item: Sendable>: Sendable {
 
     private func drain() async {
         while true {
-            let batch = state.withLock { s -> [(Item, Waiter)] in
+            let batch = state.withLock { s -> ArraySlice<(Item, Waiter)> in
                 if s.pending.isEmpty {
                     s.writing = false
                     return []
                 }
                 let n = min(maxBatch, s.pending.count)
-                let batch = Array(s.pending.prefix(n))
+                let batch = ArraySlice(s.pending.prefix(n))
                 s.pending.removeFirst(n)
                 return batch
             }
             if batch.isEmpty { return }
-            do {
-                try await write(batch.map(\.0))
-                for (_, waiter) in batch { waiter.resume() }
-            } catch {
-                if batch.count == 1 {
-                    batch[0].1.resume(throwing: error)
-                } else {
-                    // Retry one by one so that one bad item does not fail the others.
-                    for (item, waiter) in batch {
-                        do {
-                            try await write([item])
-                            waiter.resume()
-                        } catch {
-                            waiter.resume(throwing: error)
-                        }
-                    }
-                }
+            await commit(batch)
+        }
+    }
+
+    /// Writes the batch; when it fails, writes its halves separately (down to
+    /// single items), so that one bad item fails only its own submitter.
+    private func commit(_ batch: ArraySlice<(Item, Waiter)>) async {
+        do {
+            try await write(batch.map(\.0))
+            for (_, waiter) in batch { waiter.resume() }
+        } catch {
+            if batch.count == 1 {
+                batch.first!.1.resume(throwing: error)
+                return
             }
+            let middle = batch.startIndex + batch.count / 2
+            await commit(batch[..<middle])
+            await commit(batch[middle...])
         }
     }
 }

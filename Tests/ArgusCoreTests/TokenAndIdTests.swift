@@ -1,5 +1,6 @@
 import ArgusCore
 import Crypto
+import Foundation
 import Testing
 
 @Suite struct TokenAndIdTests {
@@ -63,5 +64,27 @@ import Testing
         #expect(try box.open(sealed) == Array("proxy secret".utf8))
         sealed[14] ^= 1
         #expect(throws: (any Error).self) { try box.open(sealed) }
+    }
+}
+
+@Suite struct Base64URLTests {
+    @Test func roundTripsAndMatchesFoundation() {
+        var rng = SystemRandomNumberGenerator()
+        for length in 0..<70 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let encoded = Base64URL.encode(bytes)
+            let foundation = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(encoded == foundation)
+            #expect(Base64URL.decode(encoded) == bytes)
+        }
+    }
+
+    @Test func rejectsWhatIsNotCanonicalBase64URL() {
+        #expect(Base64URL.decode("ab+c") == nil)
+        #expect(Base64URL.decode("abc=") == nil)
+        #expect(Base64URL.decode("a") == nil)
+        #expect(Base64URL.decode("AB") == nil)  // trailing bits set
+        #expect(Base64URL.decode("AA") == [0])
     }
 }
