@@ -88,6 +88,28 @@ def diagnose(population, ids, decisions) -> None:
         print(f"    {n:5d}  {key}")
 
 
+def calibration(population, decisions) -> None:
+    """Confidence against what happened: an answer is right when its id belongs to
+    the browser (first given to it) and, for a new id, when the visit is the browser's first."""
+    edges = [0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001]
+    rows = [[0, 0.0, 0] for _ in edges[:-1]]
+    owner, seen = {}, set()
+    for visit, d in zip(population.visits, decisions):
+        vid = d["visitorId"]
+        owner.setdefault(vid, visit.device)
+        right = owner[vid] == visit.device and (d["basis"] != "new" or visit.device not in seen)
+        seen.add(visit.device)
+        c = d["confidence"]
+        i = next(k for k in range(len(edges) - 1) if edges[k] <= c < edges[k + 1])
+        rows[i][0] += 1
+        rows[i][1] += c
+        rows[i][2] += right
+    print("  confidence      visits  mean conf  observed")
+    for k, (n, total, right) in enumerate(rows):
+        if n:
+            print(f"  [{edges[k]:.2f}, {min(edges[k + 1], 1):.2f})  {n:8d}  {total / n:9.3f}  {right / n:8.3f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenario", default="default")
@@ -98,6 +120,7 @@ def main() -> int:
     parser.add_argument("--model", help="JSON array of decision-model coefficients")
     parser.add_argument("--threshold", type=float)
     parser.add_argument("--join", type=float)
+    parser.add_argument("--calibration", action="store_true", help="confidence against observed accuracy")
     parser.add_argument("--diagnose", action="store_true", help="break errors down by class, basis and drift")
     args = parser.parse_args()
     path = Path(args.scenario)
@@ -122,6 +145,8 @@ def main() -> int:
                                         "no-token twin same-ip") if s.by_class[name].visits)
         print(f"{path.stem} seed {seed}: strict {s.overall.accuracy:.4f} false-merge {s.overall.false_merge_rate:.4f} "
               f"split {s.overall.split_rate:.4f} continuity {s.continuity.accuracy:.4f} | {classes}")
+        if args.calibration:
+            calibration(population, decisions)
         if args.diagnose:
             diagnose(population, ids, decisions)
         if args.tables:

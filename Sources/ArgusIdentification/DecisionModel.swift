@@ -76,6 +76,25 @@ public struct DecisionModel: Sendable, Equatable {
         -1.393, 0.0, 0.09, -1.095, 1.905, 2.259, 1.471, 0.345, -0.252, 0.318, -0.203, 0.151, -0.206, 0.443, 1.304, 2.521, 1.5,
     ]
 
+    /// Raw model output → observed share of right answers, measured on the
+    /// evaluator's populations with seeds 21–23 (default and small scenarios;
+    /// `tools/replay.py --calibration`): what `confidence` reports.
+    public static let calibration: [(raw: Double, observed: Double)] = [
+        (0, 0.05), (0.214, 0.104), (0.348, 0.166), (0.45, 0.207), (0.551, 0.333), (0.653, 0.368), (0.749, 0.466),
+        (0.826, 0.47), (0.875, 0.723), (0.926, 0.746), (0.968, 0.795), (0.985, 0.916), (0.99, 0.991), (1, 0.995),
+    ]
+
+    /// The probability that an answer given with raw confidence `raw` is right.
+    public static func calibrated(_ raw: Double) -> Double {
+        let points = calibration
+        guard raw > points[0].raw else { return points[0].observed }
+        for (a, b) in zip(points, points.dropFirst()) where raw <= b.raw {
+            let t = (raw - a.raw) / (b.raw - a.raw)
+            return a.observed + t * (b.observed - a.observed)
+        }
+        return points[points.count - 1].observed
+    }
+
     public func probability(_ f: DecisionFeatures) -> Double {
         var z = 0.0
         for (c, x) in zip(coefficients, f.vector) { z += c * x }

@@ -28,7 +28,7 @@ public struct Decision: Sendable, Equatable {
     public var visitorID: String
     public var basis: Basis
     public var visitorFound: Bool
-    /// Probability that `visitorID` is right.
+    /// Probability that `visitorID` is right (calibrated, see `DecisionModel.calibration`).
     public var confidence: Double
     public var firstSeenAt: Int64
     /// The visitor's previous visit; this visit's time for a new visitor.
@@ -123,7 +123,7 @@ public struct IdentificationEngine: Sendable {
         index.upsert(p)
         index.upsert(rival)
         return Decision(
-            visitorID: rival.visitorID, basis: .joined, visitorFound: true, confidence: probability,
+            visitorID: rival.visitorID, basis: .joined, visitorFound: true, confidence: DecisionModel.calibrated(probability),
             firstSeenAt: rival.firstSeenAt, lastSeenAt: last, tokenMismatch: false, instance: instance, candidates: 1,
             features: f, topCandidate: rival.visitorID, profile: rival, joined: p)
     }
@@ -151,7 +151,7 @@ public struct IdentificationEngine: Sendable {
                 index.upsert(p)
                 return Decision(
                     visitorID: p.visitorID, basis: .token, visitorFound: true,
-                    confidence: doubtful ? 0.7 : Self.tokenConfidence, firstSeenAt: p.firstSeenAt, lastSeenAt: last,
+                    confidence: DecisionModel.calibrated(doubtful ? 0.7 : Self.tokenConfidence), firstSeenAt: p.firstSeenAt, lastSeenAt: last,
                     tokenMismatch: doubtful, instance: token.instance, candidates: 1, profile: p)
             } else {
                 tokenMismatch = true  // another device's token: identify by fingerprint instead
@@ -186,7 +186,7 @@ public struct IdentificationEngine: Sendable {
                 p.absorb(o, at: time)
                 index.upsert(p)
                 return Decision(
-                    visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: probability,
+                    visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: DecisionModel.calibrated(probability),
                     firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch, instance: instance,
                     candidates: compared, topScores: topScores, features: f, topCandidate: p.visitorID, profile: p)
             }
@@ -208,7 +208,7 @@ public struct IdentificationEngine: Sendable {
         index.upsert(p)
         return Decision(
             visitorID: p.visitorID, basis: .new, visitorFound: false,
-            confidence: features.map { 1 - model.probability($0) } ?? Self.unmatchedConfidence,
+            confidence: DecisionModel.calibrated(features.map { 1 - model.probability($0) } ?? Self.unmatchedConfidence),
             firstSeenAt: time, lastSeenAt: time, tokenMismatch: tokenMismatch, instance: instance,
             candidates: compared, topScores: topScores, features: features, topCandidate: best?.profile.visitorID,
             profile: p)
