@@ -1,4 +1,5 @@
 import ArgusCore
+import Foundation
 import ArgusStorage
 import HTTPTypes
 import Hummingbird
@@ -160,6 +161,51 @@ import Testing
             #expect(wrongSecret != "61.127.217.15")
             #expect(noSecret != "61.127.217.15")
             #expect(notAnIP != "not-an-ip")
+        }
+    }
+}
+
+@Suite struct AgentAndDemoTests {
+    @Test func agentScriptIsServedVersionedAndCacheable() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            let r = try await client.execute(uri: "/agent.js", method: .get)
+            #expect(r.status == .ok)
+            #expect(r.headers[.contentType]?.hasPrefix("application/javascript") == true)
+            let etag = try #require(r.headers[.eTag])
+            let script = String(buffer: r.body)
+            #expect(script.contains("Argus"))
+            #expect(!script.contains(AgentAssets.versionPlaceholder))
+            let again = try await client.execute(uri: "/agent.js", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(again.status == .notModified)
+            let version = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            let pinned = try await client.execute(uri: "/agent.js?v=\(version)", method: .get)
+            #expect(pinned.headers[.cacheControl]?.contains("immutable") == true)
+            let demo = try await client.execute(uri: "/demo?publicKey=pk_x", method: .get)
+            #expect(demo.status == .ok)
+            #expect(String(buffer: demo.body).contains("/agent.js"))
+        }
+    }
+
+    @Test func demoEventsNeedTheEnvironmentsPublicKeyAndAreRecentOnly() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        let other = try await Provisioning(runtime: h.runtime).createEnvironment(name: "other")
+        let otherKey = try await Provisioning(runtime: h.runtime).createKey(environment: other, kind: .public)
+        try await h.app.test(.router) { client in
+            let r = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody()).json
+            let id = try #require(r["requestId"]?.stringValue)
+            let ok = try await client.execute(uri: "/demo/events/\(id)?publicKey=\(h.boot.publicKey)", method: .get)
+            #expect(ok.status == .ok)
+            #expect(ok.json["event_id"] == .string(id))
+            let wrongEnv = try await client.execute(uri: "/demo/events/\(id)?publicKey=\(otherKey.key)", method: .get)
+            #expect(wrongEnv.status == .notFound)
+            let noKey = try await client.execute(uri: "/demo/events/\(id)", method: .get)
+            #expect(noKey.status == .forbidden)
+            h.clock.advance(ms: 11 * 60 * 1000)
+            let old = try await client.execute(uri: "/demo/events/\(id)?publicKey=\(h.boot.publicKey)", method: .get)
+            #expect(old.status == .notFound)
         }
     }
 }

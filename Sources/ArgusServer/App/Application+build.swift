@@ -11,7 +11,7 @@ public func buildRouter(_ runtime: ArgusRuntime) -> Router<ArgusRequestContext> 
     HealthController(runtime: runtime).addRoutes(to: router)
     IdentifyController(runtime: runtime).addRoutes(to: router)
     EventsController(runtime: runtime).addRoutes(to: router)
-    AgentController(assets: runtime.agentAssets).addRoutes(to: router)
+    AgentController(assets: runtime.agentAssets, runtime: runtime).addRoutes(to: router)
     return router
 }
 

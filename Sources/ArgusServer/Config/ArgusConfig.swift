@@ -16,6 +16,12 @@ public struct ArgusConfig: Sendable {
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
     public var trustedProxies: [String] = []
     public var logLevel = "info"
+    /// `GET /demo/events/{id}` answers (see AgentController); nil: only when listening on loopback.
+    public var demoEventsSetting: Bool?
+
+    public var demoEvents: Bool {
+        demoEventsSetting ?? (host == "127.0.0.1" || host == "localhost" || host == "::1")
+    }
 
     public init() {}
 
@@ -33,6 +39,7 @@ public struct ArgusConfig: Sendable {
             c.trustedProxies = v.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
         }
         if let v = env["ARGUS_LOG_LEVEL"], !v.isEmpty { c.logLevel = v }
+        if let v = env["ARGUS_DEMO_EVENTS"], !v.isEmpty { c.demoEventsSetting = v == "1" || v.lowercased() == "true" }
         return c
     }
 }

@@ -10,6 +10,9 @@ import Hummingbird
 /// starts; its version is a hash of the result, so caches can keep it.
 struct AgentController {
     let assets: AgentAssets
+    let runtime: ArgusRuntime
+    /// How long after an event the demo page may read it back.
+    static let demoEventWindowMs: Int64 = 10 * 60 * 1000
 
     func addRoutes(to router: Router<ArgusRequestContext>) {
         router.get("/agent.js") { request, _ in
@@ -25,12 +28,34 @@ struct AgentController {
             }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: assets.script)))
         }
+        router.get("/demo/events/{event_id}", use: demoEvent)
         router.get("/demo") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/html; charset=utf-8"
             headers[.cacheControl] = "no-cache"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: assets.demoPage)))
         }
+    }
+}
+
+extension AgentController {
+    /// `GET /demo/events/{id}?publicKey=pk_…`: the event the demo page just
+    /// produced, so that it can show its signals. Only when demo events are
+    /// enabled (default: when the server listens on a loopback address), for a
+    /// public key of the event's environment, within ten minutes of the event.
+    @Sendable func demoEvent(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        guard runtime.config.demoEvents else { throw APIError(.notFound, "not_found", "demo events are disabled") }
+        let id = context.parameters.get("event_id") ?? ""
+        guard Identifiers.isEventID(id) else { throw APIError.invalidEventID }
+        guard let publicKey = request.uri.queryParameters.get("publicKey"),
+            let key = try await runtime.keyRing.publicKey(publicKey), let environmentID = key.environmentID
+        else { throw APIError(.forbidden, "public_key_not_found", "unknown or revoked public key") }
+        guard let event = try await runtime.store.event(id: id, environmentID: environmentID),
+            runtime.clock.nowMs() - event.timestamp <= Self.demoEventWindowMs
+        else { throw APIError.eventNotFound }
+        var response = JSONResponse.bytes(event.document)
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 }
 
