@@ -22,10 +22,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // The system zlib (raw deflate for sealed results).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure logic and wire formats: no I/O.
         .target(
             name: "ArgusCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // Identification: visits to visitors (pure, no I/O).
@@ -62,7 +64,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"], swiftSettings: strict),
+        .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "ArgusIdentificationTests", dependencies: ["ArgusIdentification", "ArgusCore"], swiftSettings: strict),
         .testTarget(

@@ -1,0 +1,62 @@
+import CZlib
+
+/// Raw deflate (RFC 1951: no zlib or gzip header) through the system zlib.
+public enum RawDeflate {
+    public enum Failure: Error, Equatable {
+        case corrupt
+        /// Inflating would produce more than the allowed size (a decompression bomb).
+        case tooLarge(limit: Int)
+        case zlib(Int32)
+    }
+
+    public static func compress(_ input: [UInt8], level: Int32 = 6) throws -> [UInt8] {
+        var stream = z_stream()
+        // windowBits -15: raw deflate.
+        var status = deflateInit2_(
+            &stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else { throw Failure.zlib(status) }
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))))
+        status = input.withUnsafeBufferPointer { inBuf in
+            output.withUnsafeMutableBufferPointer { outBuf in
+                stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+                stream.avail_in = uInt(inBuf.count)
+                stream.next_out = outBuf.baseAddress
+                stream.avail_out = uInt(outBuf.count)
+                return deflate(&stream, Z_FINISH)
+            }
+        }
+        guard status == Z_STREAM_END else { throw Failure.zlib(status) }
+        output.removeLast(output.count - Int(stream.total_out))
+        return output
+    }
+
+    /// Inflates at most `maxSize` bytes; more is an error, never an allocation.
+    public static func decompress(_ input: [UInt8], maxSize: Int) throws -> [UInt8] {
+        var stream = z_stream()
+        var status = inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else { throw Failure.zlib(status) }
+        defer { inflateEnd(&stream) }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        try input.withUnsafeBufferPointer { inBuf in
+            stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+            stream.avail_in = uInt(inBuf.count)
+            repeat {
+                let produced: Int = chunk.withUnsafeMutableBufferPointer { outBuf in
+                    stream.next_out = outBuf.baseAddress
+                    stream.avail_out = uInt(outBuf.count)
+                    status = inflate(&stream, Z_NO_FLUSH)
+                    return outBuf.count - Int(stream.avail_out)
+                }
+                guard status == Z_OK || status == Z_STREAM_END || (status == Z_BUF_ERROR && produced > 0) else {
+                    throw Failure.corrupt
+                }
+                if output.count + produced > maxSize { throw Failure.tooLarge(limit: maxSize) }
+                output.append(contentsOf: chunk[0..<produced])
+                if status != Z_STREAM_END && produced == 0 && stream.avail_in == 0 { throw Failure.corrupt }
+            } while status != Z_STREAM_END
+        }
+        return output
+    }
+}
