@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusServer", "ArgusIdentification",
+                "ArgusServer", "ArgusIdentification", "ArgusStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

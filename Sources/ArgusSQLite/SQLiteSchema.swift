@@ -58,6 +58,26 @@ enum SQLiteSchema {
                     CREATE INDEX events_visitor ON events(environment_id, visitor_id, timestamp);
                     """)
         }
+        m.registerMigration("v2_sealed_results") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE environments ADD COLUMN open_response INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE encryption_keys (
+                      id TEXT PRIMARY KEY,
+                      environment_id TEXT NOT NULL REFERENCES environments(id),
+                      sealed_key BLOB NOT NULL,
+                      status TEXT NOT NULL,
+                      created_at INTEGER NOT NULL,
+                      activated_at INTEGER,
+                      deactivated_at INTEGER,
+                      previous_key_id TEXT,
+                      seal_count INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX encryption_keys_environment ON encryption_keys(environment_id, created_at);
+                    -- At most one active key per environment, at any moment.
+                    CREATE UNIQUE INDEX encryption_keys_one_active ON encryption_keys(environment_id) WHERE status = 'active';
+                    """)
+        }
         return m
     }
 }

@@ -91,7 +91,74 @@ public final class SQLiteStore: ArgusStore {
     }
 
     static func environment(_ row: Row) -> EnvironmentRecord {
-        EnvironmentRecord(id: row["id"], name: row["name"], createdAt: row["created_at"], retentionDays: row["retention_days"])
+        EnvironmentRecord(
+            id: row["id"], name: row["name"], createdAt: row["created_at"], retentionDays: row["retention_days"],
+            openResponse: row["open_response"])
+    }
+
+    public func setOpenResponse(environmentID: String, enabled: Bool) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE environments SET open_response = ? WHERE id = ?", arguments: [enabled, environmentID])
+        }
+    }
+
+    // MARK: encryption keys
+
+    public func encryptionKeys(environmentID: String) async throws -> [EncryptionKeyRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM encryption_keys WHERE environment_id = ? ORDER BY created_at, id",
+                arguments: [environmentID]
+            ).map(Self.encryptionKey)
+        }
+    }
+
+    public func saveEncryptionKeys(_ keys: [EncryptionKeyRecord]) async throws {
+        do {
+            try await pool.write { db in
+                // Leave the active state before anything enters it: the unique index checks every statement.
+                let ordered = keys.filter { $0.status != .active } + keys.filter { $0.status == .active }
+                for k in ordered {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO encryption_keys (id, environment_id, sealed_key, status, created_at, activated_at,
+                              deactivated_at, previous_key_id, seal_count)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT(id) DO UPDATE SET status = excluded.status, activated_at = excluded.activated_at,
+                              deactivated_at = excluded.deactivated_at, previous_key_id = excluded.previous_key_id
+                            """,
+                        arguments: [
+                            k.id, k.environmentID, Data(k.sealedKey), k.status.rawValue, k.createdAt, k.activatedAt,
+                            k.deactivatedAt, k.previousKeyID, k.sealCount,
+                        ])
+                }
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError.conflict("an environment can have only one active encryption key")
+        }
+    }
+
+    public func deleteEncryptionKey(id: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM encryption_keys WHERE id = ?", arguments: [id])
+        }
+    }
+
+    public func addSealCounts(_ counts: [String: Int64]) async throws {
+        guard !counts.isEmpty else { return }
+        try await pool.write { db in
+            for (id, n) in counts {
+                try db.execute(sql: "UPDATE encryption_keys SET seal_count = seal_count + ? WHERE id = ?", arguments: [n, id])
+            }
+        }
+    }
+
+    static func encryptionKey(_ row: Row) -> EncryptionKeyRecord {
+        EncryptionKeyRecord(
+            id: row["id"], environmentID: row["environment_id"], sealedKey: Array(row["sealed_key"] as Data),
+            status: EncryptionKeyRecord.Status(rawValue: row["status"]) ?? .inactive, createdAt: row["created_at"],
+            activatedAt: row["activated_at"], deactivatedAt: row["deactivated_at"], previousKeyID: row["previous_key_id"],
+            sealCount: row["seal_count"])
     }
 
     // MARK: keys

@@ -23,6 +23,17 @@ public protocol ArgusStore: Sendable {
     func environment(named name: String) async throws -> EnvironmentRecord?
     func environment(id: String) async throws -> EnvironmentRecord?
     func environments() async throws -> [EnvironmentRecord]
+    func setOpenResponse(environmentID: String, enabled: Bool) async throws
+
+    // MARK: encryption keys (sealed client results)
+    func encryptionKeys(environmentID: String) async throws -> [EncryptionKeyRecord]
+    /// Inserts or updates the records in one transaction, deactivations
+    /// first; the store refuses a second active key in an environment
+    /// (`StoreError.conflict`).
+    func saveEncryptionKeys(_ keys: [EncryptionKeyRecord]) async throws
+    func deleteEncryptionKey(id: String) async throws
+    /// Adds to the keys' seal counters.
+    func addSealCounts(_ counts: [String: Int64]) async throws
 
     // MARK: keys
     func insertKey(_ key: KeyRecord) async throws

@@ -6,12 +6,57 @@ public struct EnvironmentRecord: Sendable, Equatable {
     public var createdAt: Int64
     /// Days events are kept (retention job).
     public var retentionDays: Int
+    /// Proxy integrations with a valid proxy secret get the open client response (spec §5).
+    public var openResponse: Bool
 
-    public init(id: String, name: String, createdAt: Int64, retentionDays: Int = 365) {
+    public init(id: String, name: String, createdAt: Int64, retentionDays: Int = 365, openResponse: Bool = false) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
         self.retentionDays = retentionDays
+        self.openResponse = openResponse
+    }
+}
+
+/// An environment's key for sealed client results. The key material is kept
+/// sealed under the master key (`sealedKey`).
+public struct EncryptionKeyRecord: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable {
+        /// Created, never used (a new environment has one).
+        case inactive
+        /// Shown by a rotation, waiting for its confirmation.
+        case pending
+        /// Sealing with it; at most one per environment at any moment.
+        case active
+        /// Was active; cannot be deleted for 72 hours after deactivation.
+        case deactivated
+    }
+
+    public var id: String
+    public var environmentID: String
+    public var sealedKey: [UInt8]
+    public var status: Status
+    public var createdAt: Int64
+    public var activatedAt: Int64?
+    public var deactivatedAt: Int64?
+    /// The key that was active before this one became active (for revert).
+    public var previousKeyID: String?
+    /// Results sealed with this key (rotation is advised before 4 billion).
+    public var sealCount: Int64
+
+    public init(
+        id: String, environmentID: String, sealedKey: [UInt8], status: Status, createdAt: Int64, activatedAt: Int64? = nil,
+        deactivatedAt: Int64? = nil, previousKeyID: String? = nil, sealCount: Int64 = 0
+    ) {
+        self.id = id
+        self.environmentID = environmentID
+        self.sealedKey = sealedKey
+        self.status = status
+        self.createdAt = createdAt
+        self.activatedAt = activatedAt
+        self.deactivatedAt = deactivatedAt
+        self.previousKeyID = previousKeyID
+        self.sealCount = sealCount
     }
 }
 

@@ -8,7 +8,10 @@ struct Argus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "argus",
         abstract: "Argus: self-hosted device intelligence.",
-        subcommands: [Serve.self, Bootstrap.self, Environments.self, Keys.self, Replay.self, BenchmarkEngine.self])
+        subcommands: [
+            Serve.self, Bootstrap.self, Environments.self, Keys.self, EncryptionKeysCommand.self, OpenResponseCommand.self,
+            Replay.self, BenchmarkEngine.self,
+        ])
 }
 
 /// Options every command takes (spec §9).

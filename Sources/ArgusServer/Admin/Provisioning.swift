@@ -4,7 +4,7 @@ import ArgusStorage
 /// Environments and keys: what `argus bootstrap`, `argus environments …`,
 /// `argus keys …` and the admin API do.
 public struct Provisioning: Sendable {
-    let runtime: ArgusRuntime
+    public let runtime: ArgusRuntime
     var store: any ArgusStore { runtime.store }
 
     public init(runtime: ArgusRuntime) { self.runtime = runtime }
@@ -52,6 +52,7 @@ public struct Provisioning: Sendable {
         } catch StoreError.conflict {
             throw ProvisioningError.environmentExists(name)
         }
+        _ = try await EncryptionKeys(runtime: runtime).list(record)  // a new environment has one inactive key
         return record
     }
 
@@ -134,6 +135,10 @@ public struct Provisioning: Sendable {
 
 extension Provisioning {
     public var runtimeStore: any ArgusStore { store }
+
+    public func setOpenResponse(environment: EnvironmentRecord, enabled: Bool) async throws {
+        try await store.setOpenResponse(environmentID: environment.id, enabled: enabled)
+    }
 
     public func revokeKey(id: String) async throws -> Bool {
         try await store.revokeKey(id: id, at: runtime.clock.nowMs())

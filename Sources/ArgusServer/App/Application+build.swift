@@ -12,6 +12,7 @@ public func buildRouter(_ runtime: ArgusRuntime) -> Router<ArgusRequestContext> 
     IdentifyController(runtime: runtime).addRoutes(to: router)
     EventsController(runtime: runtime).addRoutes(to: router)
     AgentController(assets: runtime.agentAssets, runtime: runtime).addRoutes(to: router)
+    AdminController(runtime: runtime).addRoutes(to: router)
     return router
 }
 

@@ -75,7 +75,7 @@ struct IdentifyController {
             throw APIError(.forbidden, "origin_not_allowed", "this public key does not accept requests from \(origin)")
         }
 
-        let clientIP = try await clientIP(request, context: context, environmentID: environmentID)
+        let (clientIP, viaProxy) = try await clientIP(request, context: context, environmentID: environmentID)
         let now = runtime.clock.nowMs()
         let token = identify.token.flatMap(runtime.tokenSigner.verify)
         let visit = Visit(environmentID: environmentID, request: identify, token: token, clientIP: clientIP, timestampMs: now)
@@ -89,9 +89,16 @@ struct IdentifyController {
             identification: IdentificationResult(
                 visitorID: resolution.visitorID, visitorFound: resolution.visitorFound, confidence: resolution.confidence,
                 firstSeenAt: resolution.firstSeenAt, lastSeenAt: resolution.lastSeenAt))
+        let document = event.jsonBytes
+        // Sealed with the environment's active key: exactly the bytes GET /v4/events/{id} serves.
+        var sealed: String?
+        if let sealing = try await runtime.keyRing.sealingKey(environmentID: environmentID, secretBox: runtime.secretBox) {
+            sealed = try SealedResult.sealBase64(document, key: sealing.key)
+            runtime.countSeal(keyID: sealing.id)
+        }
         let stored = StoredEvent(
             id: event.eventID, environmentID: environmentID, visitorID: resolution.visitorID, timestamp: now,
-            linkedID: identify.linkedID, ipAddress: clientIP, document: event.jsonBytes,
+            linkedID: identify.linkedID, ipAddress: clientIP, document: document,
             components: Array(body.readableBytesView))
         try await runtime.store.recordEvent(stored, visitor: resolution.visitor)
 
@@ -99,31 +106,59 @@ struct IdentifyController {
             VisitorToken(
                 environmentID: environmentID, visitorID: resolution.visitorID, issuedAtMs: now, instance: resolution.instance))
         var answer = JSONObject()
-        answer.append("requestId", .string(event.eventID))
-        answer.append("visitorId", .string(resolution.visitorID))
-        answer.append("visitorFound", .bool(resolution.visitorFound))
-        answer.append("confidence", ["score": .double(resolution.confidence)])
-        answer.append("token", .string(newToken))
+        if let sealed, viaProxy, try await runtime.keyRing.environment(environmentID)?.openResponse == true {
+            // Open client response (spec §5): the proxy unseals the event in flight; the browser learns only its token.
+            answer.append("v", "2")
+            answer.append("requestId", .string(event.eventID))
+            answer.append("sealedResult", .string(sealed))
+            answer.append(
+                "products",
+                [
+                    "identification": [
+                        "data": [
+                            "visitorToken": .string(newToken),
+                            "result": [
+                                "visitorId": "", "visitorFound": false, "meta": ["version": .string(Self.openResponseVersion)],
+                                "confidence": ["score": 0],
+                            ],
+                        ]
+                    ]
+                ])
+        } else {
+            answer.append("requestId", .string(event.eventID))
+            answer.append("visitorId", .string(resolution.visitorID))
+            answer.append("visitorFound", .bool(resolution.visitorFound))
+            answer.append("confidence", ["score": .double(resolution.confidence)])
+            answer.append("token", .string(newToken))
+            if let sealed { answer.append("sealedResult", .string(sealed)) }
+        }
         var response = JSONResponse.make(.object(answer))
         response.headers[.cacheControl] = "no-store"
         return response
     }
 
+    static let openResponseVersion = "argus-1"
+
     /// The browser's address: from a valid proxy integration's header, else
-    /// from a trusted reverse proxy's X-Forwarded-For, else the TCP peer.
-    func clientIP(_ request: Request, context: ArgusRequestContext, environmentID: String) async throws -> String {
+    /// from a trusted reverse proxy's X-Forwarded-For, else the TCP peer; and
+    /// whether the request came through a proxy integration with a valid secret.
+    func clientIP(
+        _ request: Request, context: ArgusRequestContext, environmentID: String
+    ) async throws -> (ip: String, viaProxy: Bool) {
         let peer = context.peerAddress.flatMap(IPAddress.canonical) ?? "0.0.0.0"
         if let secret = request.headers[Self.proxySecretHeader],
-            let claimed = request.headers[Self.proxyClientIPHeader].flatMap(IPAddress.canonical),
             try await runtime.keyRing.isProxySecret(secret, environmentID: environmentID)
         {
-            return claimed
+            if let claimed = request.headers[Self.proxyClientIPHeader].flatMap(IPAddress.canonical) {
+                return (claimed, true)
+            }
+            return (peer, true)
         }
         if runtime.config.trustedProxies.contains(peer), let forwarded = request.headers[Self.forwardedForHeader],
             let last = forwarded.split(separator: ",").last.flatMap(IPAddress.canonical)
         {
-            return last
+            return (last, false)
         }
-        return peer
+        return (peer, false)
     }
 }

@@ -5,6 +5,7 @@ import Crypto
 import Foundation
 import Logging
 import Prometheus
+import Synchronization
 
 /// The long-lived parts of one Argus process, shared by the HTTP app, the
 /// workers and the CLI: the store, the keys, the clock and the metrics.
@@ -19,6 +20,8 @@ public final class ArgusRuntime: Sendable {
     public let clock: ArgusClock
     public let logger: Logger
     public let agentAssets: AgentAssets
+    /// Seals per encryption key since the last flush to the store.
+    let pendingSeals = Mutex<[String: Int64]>([:])
 
     public init(
         config: ArgusConfig, store: any ArgusStore, masterKey: SymmetricKey,
@@ -54,6 +57,27 @@ public final class ArgusRuntime: Sendable {
         try await store.migrate()
         let masterKey = try MasterKeyLoader.load(config: config, logger: logger)
         return try ArgusRuntime(config: config, store: store, masterKey: masterKey, metrics: metrics, clock: clock, logger: logger)
+    }
+}
+
+extension ArgusRuntime {
+    func countSeal(keyID: String) {
+        pendingSeals.withLock { $0[keyID, default: 0] += 1 }
+    }
+
+    /// Writes the seal counts gathered since the last flush (kept for the next try if the store fails).
+    public func flushSealCounts() async {
+        let counts = pendingSeals.withLock { counts -> [String: Int64] in
+            defer { counts.removeAll() }
+            return counts
+        }
+        guard !counts.isEmpty else { return }
+        do {
+            try await store.addSealCounts(counts)
+        } catch {
+            pendingSeals.withLock { pending in for (k, n) in counts { pending[k, default: 0] += n } }
+            logger.warning("could not store seal counts", metadata: ["error": "\(error)"])
+        }
     }
 }
 

@@ -1,6 +1,12 @@
 import ArgusCore
 import ArgusStorage
+import Crypto
 import Synchronization
+
+public struct SealingKey: Sendable {
+    public let id: String
+    public let key: SymmetricKey
+}
 
 /// Key lookups with a short cache, so that the hot path rarely touches the
 /// store while keys that the CLI creates or revokes take effect within
@@ -17,6 +23,8 @@ public final class KeyRing: Sendable {
         var proxySecrets: [String: Entry<[String]>] = [:]
         /// Answers for presented (environment, proxy secret) pairs.
         var proxyAnswers: [String: Entry<Bool>] = [:]
+        var sealing: [String: Entry<SealingKey?>] = [:]
+        var environments: [String: Entry<EnvironmentRecord?>] = [:]
     }
 
     let store: any ArgusStore
@@ -56,6 +64,34 @@ public final class KeyRing: Sendable {
         cache.withLock { c in
             if c.secretKeys.count >= maxEntries { c.secretKeys.removeAll() }
             c.secretKeys[hash] = Entry(value: record, expiresAt: now + ttlMs)
+        }
+        return record
+    }
+
+    /// The environment's active sealed-result key, if it has one.
+    public func sealingKey(environmentID: String, secretBox: SecretBox) async throws -> SealingKey? {
+        let now = clock.nowMs()
+        if let hit = cache.withLock({ $0.sealing[environmentID] }), hit.expiresAt > now { return hit.value }
+        let active = try await store.encryptionKeys(environmentID: environmentID).first { $0.status == .active }
+        let key = try active.flatMap { record -> SealingKey? in
+            let material = try secretBox.open(record.sealedKey)
+            return SealingKey(id: record.id, key: SymmetricKey(data: material))
+        }
+        cache.withLock { c in
+            if c.sealing.count >= maxEntries { c.sealing.removeAll() }
+            c.sealing[environmentID] = Entry(value: key, expiresAt: now + ttlMs)
+        }
+        return key
+    }
+
+    /// The environment's settings (cached like keys).
+    public func environment(_ environmentID: String) async throws -> EnvironmentRecord? {
+        let now = clock.nowMs()
+        if let hit = cache.withLock({ $0.environments[environmentID] }), hit.expiresAt > now { return hit.value }
+        let record = try await store.environment(id: environmentID)
+        cache.withLock { c in
+            if c.environments.count >= maxEntries { c.environments.removeAll() }
+            c.environments[environmentID] = Entry(value: record, expiresAt: now + ttlMs)
         }
         return record
     }
