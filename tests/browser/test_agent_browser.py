@@ -18,7 +18,7 @@ collection in a warm browser; a browser's very first collection may take twice
 that), ARGUS_BROWSER_HEADFUL=1 to run with a window (e.g. under xvfb-run).
 
 Without ARGUS_URL and ARGUS_PUBLIC_KEY every test is skipped. Install with
-`pip install -r tests/browser/requirements.txt` and `apt-get install chromium
+`pip install -r tests/requirements.txt` and `apt-get install chromium
 chromium-driver`; run with `python -m pytest tests/browser`.
 """
 
