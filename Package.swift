@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .executable(name: "argus", targets: ["argus"]),
         .library(name: "ArgusCore", targets: ["ArgusCore"]),
+        // The Swift server SDK: unseal, webhook signatures, replay guard, Server API client.
+        .library(name: "ArgusSDK", targets: ["ArgusSDK"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -20,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The system zlib (raw deflate for sealed results).
@@ -32,6 +35,18 @@ let package = Package(
         ),
         // Identification: visits to visitors (pure, no I/O).
         .target(name: "ArgusIdentification", dependencies: ["ArgusCore"], swiftSettings: strict),
+        // The Swift server SDK (usable without the server).
+        .target(
+            name: "ArgusSDK",
+            dependencies: [
+                "ArgusCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The storage protocol and its records: no database types.
         .target(name: "ArgusStorage", dependencies: ["ArgusCore"], swiftSettings: strict),
         // The embedded SQLite implementation (GRDB).
@@ -70,11 +85,12 @@ let package = Package(
         .testTarget(
             name: "ArgusServerTests",
             dependencies: [
-                "ArgusServer", "ArgusSQLite",
+                "ArgusServer", "ArgusSQLite", "ArgusSDK",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "ArgusSDKTests", dependencies: ["ArgusSDK"], swiftSettings: strict),
         .testTarget(name: "ArgusCLITests", dependencies: ["argus", "ArgusCore"], swiftSettings: strict),
     ]
 )
