@@ -11,9 +11,10 @@ public enum RawDeflate {
 
     public static func compress(_ input: [UInt8], level: Int32 = 6) throws -> [UInt8] {
         var stream = z_stream()
-        // windowBits -15: raw deflate.
+        // Negative windowBits: raw deflate. A 4 KiB window and memLevel 5 keep zlib's state small
+        // (events are a few KB; any inflater with the standard 32 KiB window reads the stream).
         var status = deflateInit2_(
-            &stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+            &stream, level, Z_DEFLATED, -12, 5, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw Failure.zlib(status) }
         defer { deflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))))
