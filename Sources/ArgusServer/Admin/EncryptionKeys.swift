@@ -98,8 +98,8 @@ public struct EncryptionKeys: Sendable {
     /// With `confirm`: the next key becomes the only active key, the old one is deactivated.
     public func rotate(_ environment: EnvironmentRecord, confirm: Bool) async throws -> Shown {
         let keys = try await list(environment).map(\.record)
-        guard var active = keys.first(where: { $0.status == .active }) else { throw Failure.noActiveKey }
-        var next: EncryptionKeyRecord
+        guard let active = keys.first(where: { $0.status == .active }) else { throw Failure.noActiveKey }
+        let next: EncryptionKeyRecord
         if let pending = keys.first(where: { $0.status == .pending }) {
             next = pending
         } else {
@@ -107,32 +107,33 @@ public struct EncryptionKeys: Sendable {
             try await store.saveEncryptionKeys([next])
         }
         guard confirm else { return try show(next) }
+        return try await switchActive(from: active, to: next)
+    }
+
+    /// Makes `next` the only active key, deactivating `current` (one transaction);
+    /// `next` remembers `current` for a revert.
+    func switchActive(from current: EncryptionKeyRecord, to next: EncryptionKeyRecord) async throws -> Shown {
+        var current = current
+        var next = next
         let now = runtime.clock.nowMs()
-        active.status = .deactivated
-        active.deactivatedAt = now
+        current.status = .deactivated
+        current.deactivatedAt = now
         next.status = .active
         next.activatedAt = now
-        next.previousKeyID = active.id
-        try await store.saveEncryptionKeys([active, next])
+        next.deactivatedAt = nil
+        next.previousKeyID = current.id
+        try await store.saveEncryptionKeys([current, next])
         return try show(next)
     }
 
     /// Goes back to the key that was active before the current one.
     public func revert(_ environment: EnvironmentRecord) async throws -> Shown {
         let keys = try await list(environment).map(\.record)
-        guard var current = keys.first(where: { $0.status == .active }) else { throw Failure.noActiveKey }
-        guard let previousID = current.previousKeyID, var previous = keys.first(where: { $0.id == previousID }) else {
+        guard let current = keys.first(where: { $0.status == .active }) else { throw Failure.noActiveKey }
+        guard let previousID = current.previousKeyID, let previous = keys.first(where: { $0.id == previousID }) else {
             throw Failure.nothingToRevertTo
         }
-        let now = runtime.clock.nowMs()
-        current.status = .deactivated
-        current.deactivatedAt = now
-        previous.status = .active
-        previous.activatedAt = now
-        previous.deactivatedAt = nil
-        previous.previousKeyID = current.id
-        try await store.saveEncryptionKeys([current, previous])
-        return try show(previous)
+        return try await switchActive(from: current, to: previous)
     }
 
     /// Stops sealing.
