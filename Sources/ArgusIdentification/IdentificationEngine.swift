@@ -131,6 +131,13 @@ public struct IdentificationEngine: Sendable {
     @discardableResult
     public mutating func forget(_ visitorID: String) -> Bool { index.remove(visitorID) }
 
+    /// Erases a visitor and every visitor joined into it; returns all their ids.
+    public mutating func erase(_ visitorID: String) -> [String] {
+        let ids = [visitorID] + index.aliases(of: visitorID)
+        for id in ids { index.remove(id) }
+        return ids
+    }
+
     /// Decides who the visit is and folds it into that visitor's profile.
     public mutating func identify(
         _ o: Observation, token: TokenClaim?, at time: Int64, newVisitorID: () -> String, newInstance: () -> UInt64

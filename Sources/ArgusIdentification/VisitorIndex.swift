@@ -105,6 +105,23 @@ public struct VisitorIndex: Sendable {
 
     public func profile(atSlot slot: Int32) -> Profile { profiles[Int(slot)] }
 
+    /// Visitors joined into `visitorID`, directly or through others (a scan: erasure is rare).
+    public func aliases(of visitorID: String) -> [String] {
+        var found: [String] = []
+        var frontier: Set<String> = [visitorID]
+        while !frontier.isEmpty {
+            var next: Set<String> = []
+            for (i, p) in profiles.enumerated() where alive[i] {
+                if let target = p.mergedInto, frontier.contains(target), !found.contains(p.visitorID) {
+                    found.append(p.visitorID)
+                    next.insert(p.visitorID)
+                }
+            }
+            frontier = next
+        }
+        return found
+    }
+
     /// Known visitors with this hardware key.
     public func hardwareCount(_ hardware: UInt64) -> Int { Int(hardwareCounts[hardware] ?? 0) }
 

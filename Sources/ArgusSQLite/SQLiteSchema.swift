@@ -78,6 +78,14 @@ enum SQLiteSchema {
                     CREATE UNIQUE INDEX encryption_keys_one_active ON encryption_keys(environment_id) WHERE status = 'active';
                     """)
         }
+        m.registerMigration("v3_event_search") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX events_time ON events(timestamp, id);
+                    CREATE INDEX events_linked ON events(environment_id, linked_id, timestamp) WHERE linked_id IS NOT NULL;
+                    CREATE INDEX events_ip ON events(environment_id, ip_address, timestamp);
+                    """)
+        }
         return m
     }
 }

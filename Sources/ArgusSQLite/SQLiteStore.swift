@@ -309,6 +309,87 @@ public final class SQLiteStore: ArgusStore {
         }
     }
 
+    static func whereClause(_ q: EventQuery, withCursor: Bool) -> (String, StatementArguments) {
+        var sql = ["timestamp >= ?", "timestamp <= ?"]
+        var args: [(any DatabaseValueConvertible)?] = [q.start, q.end]
+        if let e = q.environmentID {
+            sql.append("environment_id = ?")
+            args.append(e)
+        }
+        if let v = q.visitorID {
+            sql.append("visitor_id = ?")
+            args.append(v)
+        }
+        if let l = q.linkedID {
+            sql.append("linked_id = ?")
+            args.append(l)
+        }
+        if let ip = q.ipAddress {
+            sql.append("ip_address = ?")
+            args.append(ip)
+        }
+        if let s = q.suspect {
+            sql.append("suspect = ?")
+            args.append(s)
+        }
+        if withCursor, let c = q.after {
+            sql.append(q.reverse ? "(timestamp, id) > (?, ?)" : "(timestamp, id) < (?, ?)")
+            args.append(c.timestamp)
+            args.append(c.id)
+        }
+        return (sql.joined(separator: " AND "), StatementArguments(args))
+    }
+
+    public func searchEvents(_ q: EventQuery) async throws -> [StoredEvent] {
+        let (clause, args) = Self.whereClause(q, withCursor: true)
+        let order = q.reverse ? "ASC" : "DESC"
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM events WHERE \(clause) ORDER BY timestamp \(order), id \(order) LIMIT \(max(0, q.limit))",
+                arguments: args
+            ).map(Self.event)
+        }
+    }
+
+    public func countEvents(_ q: EventQuery, cap: Int) async throws -> Int {
+        let (clause, args) = Self.whereClause(q, withCursor: false)
+        return try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM events WHERE \(clause) LIMIT \(max(0, cap)))", arguments: args)
+                ?? 0
+        }
+    }
+
+    public func updateEvent(id: String, environmentID: String?, document: [UInt8], linkedID: String?, suspect: Bool) async throws
+        -> Bool
+    {
+        try await pool.write { db in
+            if let environmentID {
+                try db.execute(
+                    sql: "UPDATE events SET document = ?, linked_id = ?, suspect = ? WHERE id = ? AND environment_id = ?",
+                    arguments: [Data(document), linkedID, suspect, id, environmentID])
+            } else {
+                try db.execute(
+                    sql: "UPDATE events SET document = ?, linked_id = ?, suspect = ? WHERE id = ?",
+                    arguments: [Data(document), linkedID, suspect, id])
+            }
+            return db.changesCount > 0
+        }
+    }
+
+    public func deleteVisitors(ids: [String], environmentID: String) async throws -> Int? {
+        try await pool.write { db in
+            var events = 0
+            var visitors = 0
+            for id in ids {
+                try db.execute(sql: "DELETE FROM events WHERE environment_id = ? AND visitor_id = ?", arguments: [environmentID, id])
+                events += db.changesCount
+                try db.execute(sql: "DELETE FROM visitors WHERE environment_id = ? AND id = ?", arguments: [environmentID, id])
+                visitors += db.changesCount
+            }
+            return events + visitors > 0 ? events : nil
+        }
+    }
+
     public func eventCount(environmentID: String?) async throws -> Int {
         try await pool.read { db in
             if let environmentID {

@@ -49,6 +49,14 @@ public protocol ArgusStore: Sendable {
     func event(id: String, environmentID: String?) async throws -> StoredEvent?
     func visitor(id: String, environmentID: String) async throws -> VisitorRecord?
     func eventCount(environmentID: String?) async throws -> Int
+    /// Up to `query.limit` events, in the query's order, after its cursor (keyset: page 1000 costs what page 1 costs).
+    func searchEvents(_ query: EventQuery) async throws -> [StoredEvent]
+    /// How many events match the query (cursor and limit ignored), counting at most `cap`.
+    func countEvents(_ query: EventQuery, cap: Int) async throws -> Int
+    /// Replaces an event's document and its searchable columns; false when it does not exist there.
+    func updateEvent(id: String, environmentID: String?, document: [UInt8], linkedID: String?, suspect: Bool) async throws -> Bool
+    /// Erases the visitors' events and rows (one transaction); the number of events erased, nil if none of them existed.
+    func deleteVisitors(ids: [String], environmentID: String) async throws -> Int?
     /// Every visitor of the environment, to rebuild the identification index at start.
     func visitors(environmentID: String) async throws -> [VisitorRecord]
 }

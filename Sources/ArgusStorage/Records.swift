@@ -173,3 +173,47 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// A search of events (Server API `GET /v4/events`), newest first unless `reverse`.
+public struct EventQuery: Sendable, Equatable {
+    /// nil: every environment (a workspace key).
+    public var environmentID: String?
+    public var visitorID: String?
+    public var linkedID: String?
+    public var ipAddress: String?
+    public var suspect: Bool?
+    /// Inclusive bounds, milliseconds.
+    public var start: Int64
+    public var end: Int64
+    /// Oldest first.
+    public var reverse: Bool
+    public var limit: Int
+    /// Keyset pagination: continue after this (timestamp, id).
+    public var after: EventCursor?
+
+    public init(
+        environmentID: String?, visitorID: String? = nil, linkedID: String? = nil, ipAddress: String? = nil,
+        suspect: Bool? = nil, start: Int64, end: Int64, reverse: Bool = false, limit: Int = 10, after: EventCursor? = nil
+    ) {
+        self.environmentID = environmentID
+        self.visitorID = visitorID
+        self.linkedID = linkedID
+        self.ipAddress = ipAddress
+        self.suspect = suspect
+        self.start = start
+        self.end = end
+        self.reverse = reverse
+        self.limit = limit
+        self.after = after
+    }
+}
+
+public struct EventCursor: Sendable, Equatable {
+    public var timestamp: Int64
+    public var id: String
+
+    public init(timestamp: Int64, id: String) {
+        self.timestamp = timestamp
+        self.id = id
+    }
+}

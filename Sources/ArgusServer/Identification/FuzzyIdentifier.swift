@@ -44,9 +44,9 @@ public final class FuzzyIdentifier: VisitorIdentifier {
             instance: decision.instance, visitor: record)
     }
 
-    /// Drops a visitor from the in-memory index (erasure).
-    public func forget(visitorID: String, environmentID: String) {
-        engines.withLock { _ = $0[environmentID]?.forget(visitorID) }
+    public func erase(visitorID: String, environmentID: String) async throws -> [String] {
+        try await ensureLoaded(environmentID)
+        return engines.withLock { $0[environmentID]?.erase(visitorID) ?? [visitorID] }
     }
 
     func ensureLoaded(_ environmentID: String) async throws {

@@ -55,4 +55,6 @@ public protocol VisitorIdentifier: Sendable {
     func resolve(_ visit: Visit) async throws -> Resolution
     /// Prepares whatever the identifier keeps in memory (called before the server listens).
     func warmUp() async throws
+    /// Forgets a visitor (erasure) and every visitor joined into it; returns all their ids.
+    func erase(visitorID: String, environmentID: String) async throws -> [String]
 }

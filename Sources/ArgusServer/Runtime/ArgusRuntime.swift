@@ -15,6 +15,8 @@ public final class ArgusRuntime: Sendable {
     public let keyRing: KeyRing
     public let tokenSigner: VisitorTokenSigner
     public let secretBox: SecretBox
+    /// Signs Server API pagination keys (opaque, tamper-proof).
+    let paginationKey: SymmetricKey
     public let identifier: any VisitorIdentifier
     public let metrics: PrometheusCollectorRegistry
     public let clock: ArgusClock
@@ -33,6 +35,8 @@ public final class ArgusRuntime: Sendable {
         self.store = store
         self.tokenSigner = VisitorTokenSigner(masterKey: masterKey)
         self.secretBox = SecretBox(masterKey: masterKey)
+        self.paginationKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: masterKey, info: Data("argus pagination v1".utf8), outputByteCount: 32)
         self.keyRing = KeyRing(store: store, clock: clock)
         self.identifier = identifier ?? FuzzyIdentifier(store: store)
         self.metrics = metrics

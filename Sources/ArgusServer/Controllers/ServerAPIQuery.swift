@@ -1,0 +1,107 @@
+import ArgusCore
+import ArgusStorage
+import Crypto
+import Foundation
+import Hummingbird
+
+/// Parsing and validation of `GET /v4/events` parameters, with the error
+/// messages of Fingerprint's vectors (`vectors/events/errors/400_*`).
+struct SearchParameters {
+    var query: EventQuery
+    /// Signal filters Argus does not compute yet match no event when they ask for a positive signal.
+    var matchesNothing = false
+    var totalHitsCap = 10_000
+
+    static let defaultWindowMs: Int64 = 7 * 24 * 3600 * 1000
+
+    static func invalid(_ message: String) -> APIError { APIError(.badRequest, "request_cannot_be_parsed", message) }
+
+    static func parse(_ p: Parameters, environmentID: String?, nowMs: Int64, paginationKey: SymmetricKey) throws -> SearchParameters {
+        func bool(_ name: String, _ message: String) throws -> Bool? {
+            guard let v = p.get(name) else { return nil }
+            switch v.lowercased() {
+            case "true": return true
+            case "false": return false
+            default: throw invalid(message)
+            }
+        }
+        var limit = 10
+        if let v = p.get("limit") {
+            guard let n = Int(v), (1...100).contains(n) else { throw invalid("invalid limit") }
+            limit = n
+        }
+        var start = nowMs - defaultWindowMs
+        var end = nowMs
+        if let v = p.get("start") {
+            guard let n = Int64(v), n >= 0 else { throw invalid("invalid start time") }
+            start = n
+        }
+        if let v = p.get("end") {
+            guard let n = Int64(v), n >= 0 else { throw invalid("invalid end time") }
+            end = n
+        }
+        let reverse = try bool("reverse", "invalid reverse param") ?? false
+        var q = EventQuery(environmentID: environmentID, start: start, end: end, reverse: reverse, limit: limit)
+        if let v = p.get("visitor_id") {
+            guard Identifiers.isVisitorID(v) else { throw invalid("invalid visitor id") }
+            q.visitorID = v
+        }
+        if let v = p.get("linked_id") {
+            guard v.count <= IdentifyRequest.maxLinkedIDLength else {
+                throw invalid("linked_id can't be greater than 256 characters long")
+            }
+            q.linkedID = v
+        }
+        if let v = p.get("ip_address") {
+            guard let ip = IPAddress.canonical(v) else { throw invalid("invalid ip address") }
+            q.ipAddress = ip
+        }
+        q.suspect = try bool("suspect", "invalid suspect param")
+        var out = SearchParameters(query: q)
+        if let v = p.get("bot") {
+            guard ["all", "good", "bad", "none"].contains(v) else { throw invalid("invalid bot type") }
+            if v == "good" || v == "bad" { out.matchesNothing = true }
+        }
+        for name in ["vpn", "proxy", "incognito", "tampering"] where try bool(name, "invalid \(name) param") == true {
+            out.matchesNothing = true
+        }
+        if let v = p.get("total_hits") {
+            guard let n = Int(v), n >= 1 else { throw invalid("invalid total_hits") }
+            out.totalHitsCap = min(n, 10_000)
+        }
+        if let v = p.get("pagination_key") {
+            guard let cursor = PaginationKey.open(v, query: q, key: paginationKey) else { throw invalid("invalid pagination key") }
+            out.query.after = cursor
+        }
+        return out
+    }
+}
+
+/// `pagination_key`: base64url(payload).base64url(HMAC-SHA256/128), the payload
+/// naming the last event of a page and a hash of the query it belongs to, so a
+/// key cannot be forged or carried over to another search.
+enum PaginationKey {
+    static func digest(_ q: EventQuery) -> String {
+        let parts = [
+            q.environmentID ?? "*", q.visitorID ?? "", q.linkedID ?? "", q.ipAddress ?? "", q.suspect.map(String.init) ?? "",
+            String(q.start), String(q.end), String(q.reverse),
+        ]
+        return Array(SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).prefix(8)).hexString
+    }
+
+    static func seal(_ cursor: EventCursor, query: EventQuery, key: SymmetricKey) -> String {
+        let payload = Array("\(cursor.timestamp)|\(cursor.id)|\(digest(query))".utf8)
+        let mac = HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16)
+        return Base64URL.encode(payload) + "." + Base64URL.encode(mac)
+    }
+
+    static func open(_ text: String, query: EventQuery, key: SymmetricKey) -> EventCursor? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let payload = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
+            SecretHash.constantTimeEquals(Array(HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16)), mac)
+        else { return nil }
+        let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
+        guard fields.count == 3, let timestamp = Int64(fields[0]), fields[2] == digest(query) else { return nil }
+        return EventCursor(timestamp: timestamp, id: String(fields[1]))
+    }
+}
