@@ -129,3 +129,34 @@ def test_webhook_signature_vector():
     # spec §4: secret "secret", body "data".
     header = "v1=1b2c16b75bd2a870c114153ccda5bcfca63314bc722fa160d690de133ccbb9db"
     assert WebhookValidation.is_valid_webhook_signature(header, b"data", "secret")
+
+
+def test_search_update_and_delete_through_the_sdk(env):
+    from fingerprint_server_sdk import EventUpdate
+
+    ids = [identify(env["public"], linked_id="sdk-search")["requestId"] for _ in range(14)]
+    api = FingerprintApi(Configuration(api_key=env["secret"], host=ARGUS_URL + "/v4"))
+    seen, key, pages = [], None, 0
+    while True:
+        page = api.search_events(limit=4, linked_id="sdk-search", pagination_key=key) if key else \
+            api.search_events(limit=4, linked_id="sdk-search")
+        seen += [e.event_id for e in page.events]
+        pages += 1
+        key = page.pagination_key
+        if not key:
+            break
+    assert pages == 4
+    assert seen == list(reversed(ids))
+
+    api.update_event(ids[0], EventUpdate(linked_id="sdk-updated", tags={"a": 1}, suspect=True))
+    event = api.get_event(ids[0])
+    assert event.linked_id == "sdk-updated" and event.suspect is True and event.tags == {"a": 1}
+    assert [e.event_id for e in api.search_events(linked_id="sdk-updated").events] == [ids[0]]
+
+    visitor = event.identification.visitor_id
+    api.delete_visitor_data(visitor)
+    with pytest.raises(NotFoundException):
+        api.get_event(ids[0])
+    with pytest.raises(NotFoundException) as again:
+        api.delete_visitor_data(visitor)
+    assert "visitor_not_found" in str(again.value.body)

@@ -32,13 +32,17 @@ struct SearchParameters {
         }
         var start = nowMs - defaultWindowMs
         var end = nowMs
+        var explicitStart: Int64?
+        var explicitEnd: Int64?
         if let v = p.get("start") {
             guard let n = Int64(v), n >= 0 else { throw invalid("invalid start time") }
             start = n
+            explicitStart = n
         }
         if let v = p.get("end") {
             guard let n = Int64(v), n >= 0 else { throw invalid("invalid end time") }
             end = n
+            explicitEnd = n
         }
         let reverse = try bool("reverse", "invalid reverse param") ?? false
         var q = EventQuery(environmentID: environmentID, start: start, end: end, reverse: reverse, limit: limit)
@@ -70,38 +74,51 @@ struct SearchParameters {
             out.totalHitsCap = min(n, 10_000)
         }
         if let v = p.get("pagination_key") {
-            guard let cursor = PaginationKey.open(v, query: q, key: paginationKey) else { throw invalid("invalid pagination key") }
-            out.query.after = cursor
+            // The key carries the first page's time window (the default window moves with the clock).
+            guard let page = PaginationKey.open(v, query: q, key: paginationKey),
+                explicitStart == nil || explicitStart == page.start, explicitEnd == nil || explicitEnd == page.end
+            else { throw invalid("invalid pagination key") }
+            out.query.start = page.start
+            out.query.end = page.end
+            out.query.after = page.cursor
         }
         return out
     }
 }
 
 /// `pagination_key`: base64url(payload).base64url(HMAC-SHA256/128), the payload
-/// naming the last event of a page and a hash of the query it belongs to, so a
-/// key cannot be forged or carried over to another search.
+/// naming the last event of a page, the search's time window and a hash of its
+/// filters, so a key cannot be forged or carried over to another search.
 enum PaginationKey {
+    struct Page {
+        var cursor: EventCursor
+        var start: Int64
+        var end: Int64
+    }
+
     static func digest(_ q: EventQuery) -> String {
         let parts = [
             q.environmentID ?? "*", q.visitorID ?? "", q.linkedID ?? "", q.ipAddress ?? "", q.suspect.map(String.init) ?? "",
-            String(q.start), String(q.end), String(q.reverse),
+            String(q.reverse),
         ]
         return Array(SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).prefix(8)).hexString
     }
 
     static func seal(_ cursor: EventCursor, query: EventQuery, key: SymmetricKey) -> String {
-        let payload = Array("\(cursor.timestamp)|\(cursor.id)|\(digest(query))".utf8)
+        let payload = Array("\(cursor.timestamp)|\(cursor.id)|\(query.start)|\(query.end)|\(digest(query))".utf8)
         let mac = HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16)
         return Base64URL.encode(payload) + "." + Base64URL.encode(mac)
     }
 
-    static func open(_ text: String, query: EventQuery, key: SymmetricKey) -> EventCursor? {
+    static func open(_ text: String, query: EventQuery, key: SymmetricKey) -> Page? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let payload = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
             SecretHash.constantTimeEquals(Array(HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16)), mac)
         else { return nil }
         let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
-        guard fields.count == 3, let timestamp = Int64(fields[0]), fields[2] == digest(query) else { return nil }
-        return EventCursor(timestamp: timestamp, id: String(fields[1]))
+        guard fields.count == 5, let timestamp = Int64(fields[0]), let start = Int64(fields[2]), let end = Int64(fields[3]),
+            fields[4] == digest(query)
+        else { return nil }
+        return Page(cursor: EventCursor(timestamp: timestamp, id: String(fields[1])), start: start, end: end)
     }
 }
