@@ -34,6 +34,11 @@ public struct APIError: HTTPResponseError, Sendable {
     public static func insufficientScope(_ scope: Scope) -> APIError {
         APIError(.forbidden, "insufficient_scope", "the secret API key lacks the scope \(scope.rawValue)")
     }
+    public static func tooManyRequests(retryAfter: Int) -> APIError {
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(retryAfter)
+        return APIError(.tooManyRequests, "too_many_requests", "too many requests", headers: headers)
+    }
     public static let internalError = APIError(.internalServerError, "failed", "internal server error")
 }
 

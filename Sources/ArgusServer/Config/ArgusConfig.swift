@@ -16,6 +16,12 @@ public struct ArgusConfig: Sendable {
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
     public var trustedProxies: [String] = []
     public var logLevel = "info"
+    /// Server API requests a second per secret key (keys may set their own), and the burst above it.
+    public var secretKeyRate = 50.0
+    public var secretKeyBurst = 100.0
+    /// `/v1/identify` requests a second per public key, and the burst (spec §8c: no per-IP limit by default).
+    public var publicKeyRate = 2000.0
+    public var publicKeyBurst = 4000.0
     /// `GET /demo/events/{id}` answers (see AgentController); nil: only when listening on loopback.
     public var demoEventsSetting: Bool?
 
@@ -39,6 +45,10 @@ public struct ArgusConfig: Sendable {
             c.trustedProxies = v.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
         }
         if let v = env["ARGUS_LOG_LEVEL"], !v.isEmpty { c.logLevel = v }
+        if let v = env["ARGUS_SECRET_KEY_RATE"].flatMap(Double.init), v > 0 { c.secretKeyRate = v }
+        if let v = env["ARGUS_SECRET_KEY_BURST"].flatMap(Double.init), v >= 1 { c.secretKeyBurst = v }
+        if let v = env["ARGUS_PUBLIC_KEY_RATE"].flatMap(Double.init), v > 0 { c.publicKeyRate = v }
+        if let v = env["ARGUS_PUBLIC_KEY_BURST"].flatMap(Double.init), v >= 1 { c.publicKeyBurst = v }
         if let v = env["ARGUS_DEMO_EVENTS"], !v.isEmpty { c.demoEventsSetting = v == "1" || v.lowercased() == "true" }
         return c
     }

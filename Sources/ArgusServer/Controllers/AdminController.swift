@@ -6,7 +6,7 @@ import Hummingbird
 /// environment-scoped key manages only its own environment.
 struct AdminController {
     let runtime: ArgusRuntime
-    var auth: SecretKeyAuth { SecretKeyAuth(keyRing: runtime.keyRing) }
+    var auth: SecretKeyAuth { SecretKeyAuth(runtime: runtime) }
     var keys: EncryptionKeys { EncryptionKeys(runtime: runtime) }
 
     func addRoutes(to router: Router<ArgusRequestContext>) {

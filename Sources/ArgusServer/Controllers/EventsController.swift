@@ -5,7 +5,7 @@ import Hummingbird
 /// Server API v4 events (`/v4/events`), Fingerprint-compatible (spec §2).
 struct EventsController {
     let runtime: ArgusRuntime
-    var auth: SecretKeyAuth { SecretKeyAuth(keyRing: runtime.keyRing) }
+    var auth: SecretKeyAuth { SecretKeyAuth(runtime: runtime) }
 
     func addRoutes(to router: Router<ArgusRequestContext>) {
         router.get("/v4/events/{event_id}", use: getEvent)

@@ -71,6 +71,10 @@ struct IdentifyController {
         guard let key = try await runtime.keyRing.publicKey(identify.publicKey), let environmentID = key.environmentID else {
             throw APIError(.forbidden, "public_key_not_found", "unknown or revoked public key")
         }
+        let limits = runtime.config
+        if let wait = runtime.rateLimiter.acquire(key.id, ratePerSecond: limits.publicKeyRate, burst: limits.publicKeyBurst) {
+            throw APIError.tooManyRequests(retryAfter: wait)
+        }
         if let origin, !key.allowedOrigins.isEmpty, !key.allowedOrigins.contains(origin) {
             throw APIError(.forbidden, "origin_not_allowed", "this public key does not accept requests from \(origin)")
         }

@@ -7,7 +7,8 @@ import Hummingbird
 /// Authenticates a Server API request by its secret key
 /// (`Authorization: Bearer sk_…`, or the older `Auth-API-Key` header).
 struct SecretKeyAuth {
-    let keyRing: KeyRing
+    let runtime: ArgusRuntime
+    var keyRing: KeyRing { runtime.keyRing }
     static let authAPIKeyHeader = HTTPField.Name("Auth-API-Key")!
 
     /// The key, if it is valid and holds `scope`; throws the v4 errors otherwise.
@@ -15,6 +16,11 @@ struct SecretKeyAuth {
         guard let secret = Self.presentedSecret(request) else { throw APIError.secretKeyRequired }
         guard let key = try await keyRing.secretKey(secret) else { throw APIError.secretKeyNotFound }
         guard key.scopes.contains(scope) else { throw APIError.insufficientScope(scope) }
+        let config = runtime.config
+        let rate = key.rateLimitPerSecond.map(Double.init) ?? config.secretKeyRate
+        if let wait = runtime.rateLimiter.acquire(key.id, ratePerSecond: rate, burst: max(config.secretKeyBurst, rate)) {
+            throw APIError.tooManyRequests(retryAfter: wait)
+        }
         return key
     }
 

@@ -13,6 +13,7 @@ public final class ArgusRuntime: Sendable {
     public let config: ArgusConfig
     public let store: any ArgusStore
     public let keyRing: KeyRing
+    public let rateLimiter: RateLimiter
     public let tokenSigner: VisitorTokenSigner
     public let secretBox: SecretBox
     /// Signs Server API pagination keys (opaque, tamper-proof).
@@ -38,6 +39,7 @@ public final class ArgusRuntime: Sendable {
         self.paginationKey = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: masterKey, info: Data("argus pagination v1".utf8), outputByteCount: 32)
         self.keyRing = KeyRing(store: store, clock: clock)
+        self.rateLimiter = RateLimiter(clock: clock)
         self.identifier = identifier ?? FuzzyIdentifier(store: store)
         self.metrics = metrics
         self.clock = clock
