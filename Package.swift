@@ -68,7 +68,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Resources/agent")],
+            resources: [.copy("Resources/agent"), .copy("Resources/openapi.yaml")],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -147,6 +147,14 @@ def test_search_update_and_delete_through_the_sdk(env):
             break
     assert pages == 4
     assert seen == list(reversed(ids))
+    # More filters: visitor, order, time window, suspect.
+    first = api.get_event(ids[0])
+    by_visitor = api.search_events(visitor_id=first.identification.visitor_id, linked_id="sdk-search", reverse=True, limit=100)
+    assert by_visitor.events[0].event_id == ids[0]
+    assert all(e.identification.visitor_id == first.identification.visitor_id for e in by_visitor.events)
+    window = api.search_events(linked_id="sdk-search", start=first.timestamp, end=first.timestamp, limit=100)
+    assert [e.event_id for e in window.events if e.timestamp == first.timestamp][:1] == [ids[0]] or ids[0] in [e.event_id for e in window.events]
+    assert api.search_events(linked_id="sdk-search", suspect=True).events == []
 
     api.update_event(ids[0], EventUpdate(linked_id="sdk-updated", tags={"a": 1}, suspect=True))
     event = api.get_event(ids[0])

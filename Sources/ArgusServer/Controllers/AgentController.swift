@@ -64,17 +64,21 @@ public struct AgentAssets: Sendable {
     public let script: [UInt8]
     public let version: String
     public let demoPage: [UInt8]
+    /// The OpenAPI document (`GET /openapi.yaml`), kept beside the agent in the bundle.
+    public let openAPI: [UInt8]
 
     public static let versionPlaceholder = "__ARGUS_AGENT_VERSION__"
 
     public static func load() throws -> AgentAssets {
-        guard let directory = Bundle.module.url(forResource: "agent", withExtension: nil) else {
+        guard let directory = Bundle.module.url(forResource: "agent", withExtension: nil),
+            let openAPI = Bundle.module.url(forResource: "openapi", withExtension: "yaml")
+        else {
             throw ConfigurationError("the agent's files are missing from the server's resource bundle")
         }
-        return try load(directory: directory)
+        return try load(directory: directory, openAPI: openAPI)
     }
 
-    public static func load(directory: URL) throws -> AgentAssets {
+    public static func load(directory: URL, openAPI: URL) throws -> AgentAssets {
         let manifest = try String(contentsOf: directory.appendingPathComponent("manifest.txt"), encoding: .utf8)
         var parts: [String] = []
         for line in manifest.split(whereSeparator: \.isNewline) {
@@ -86,6 +90,7 @@ public struct AgentAssets: Sendable {
         let version = String(SHA256.hash(data: Data(joined.utf8)).hexString.prefix(12))
         let script = joined.replacingOccurrences(of: versionPlaceholder, with: version)
         let demo = try Data(contentsOf: directory.appendingPathComponent("demo.html"))
-        return AgentAssets(script: Array(script.utf8), version: version, demoPage: Array(demo))
+        return AgentAssets(
+            script: Array(script.utf8), version: version, demoPage: Array(demo), openAPI: Array(try Data(contentsOf: openAPI)))
     }
 }

@@ -17,6 +17,11 @@ struct HealthController {
             }
         }
         router.get("/v1/ping") { _, _ in JSONResponse.make(["ok": true]) }
+        router.get("/openapi.yaml") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/yaml; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: runtime.agentAssets.openAPI)))
+        }
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
