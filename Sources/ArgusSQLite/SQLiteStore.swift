@@ -312,25 +312,14 @@ public final class SQLiteStore: ArgusStore {
     static func whereClause(_ q: EventQuery, withCursor: Bool) -> (String, StatementArguments) {
         var sql = ["timestamp >= ?", "timestamp <= ?"]
         var args: [(any DatabaseValueConvertible)?] = [q.start, q.end]
-        if let e = q.environmentID {
-            sql.append("environment_id = ?")
-            args.append(e)
-        }
-        if let v = q.visitorID {
-            sql.append("visitor_id = ?")
-            args.append(v)
-        }
-        if let l = q.linkedID {
-            sql.append("linked_id = ?")
-            args.append(l)
-        }
-        if let ip = q.ipAddress {
-            sql.append("ip_address = ?")
-            args.append(ip)
-        }
-        if let s = q.suspect {
-            sql.append("suspect = ?")
-            args.append(s)
+        let equalities: [(String, (any DatabaseValueConvertible)?)] = [
+            ("environment_id", q.environmentID), ("visitor_id", q.visitorID), ("linked_id", q.linkedID),
+            ("ip_address", q.ipAddress), ("suspect", q.suspect),
+        ]
+        for (column, value) in equalities {
+            guard let value else { continue }
+            sql.append("\(column) = ?")
+            args.append(value)
         }
         if withCursor, let c = q.after {
             sql.append(q.reverse ? "(timestamp, id) > (?, ?)" : "(timestamp, id) < (?, ?)")
