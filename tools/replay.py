@@ -2,7 +2,7 @@
 """Offline replay of the evaluator's population through Argus's identification
 engine (no HTTP, no storage): for fast iteration on the engine.
 
-    python3 tools/replay.py [--scenario default] [--seeds 11 12] [--weights '{"newVisitorPrior": 2.5}'] [--tables]
+    python3 tools/replay.py [--scenario default] [--seeds 11 12] [--weights '{"sameLastIP": 3.5}'] [--tables]
 
 It generates the population with ../shared/eval (the yardstick, not part of
 this repo), pipes the visits in time order to `argus replay`, which plays the

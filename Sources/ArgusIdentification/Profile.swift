@@ -79,9 +79,6 @@ public struct Profile: Sendable, Equatable {
         if instances.count > Self.recentInstances { instances.removeFirst(instances.count - Self.recentInstances) }
     }
 
-    static let recentRenders = 4
-    static let recentIPs = 8
-    static let recentPlaces = 4
 
     public init(visitorID: String, observation o: Observation, at time: Int64) {
         self.visitorID = visitorID

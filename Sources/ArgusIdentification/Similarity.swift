@@ -37,8 +37,6 @@ public struct Weights: Sendable, Equatable {
     /// Cookies switched on or off: a settings change, rare.
     public var cookiesChanged = -4.0
     public var browserDowngrade = -6.0
-    /// Log prior odds that a visit without token is a new browser rather than one given known candidate.
-    public var newVisitorPrior = 2.0
     public init() {}
 
     /// Sets a weight by name (tuning tools); false for an unknown name.
@@ -58,7 +56,6 @@ public struct Weights: Sendable, Equatable {
         "languagesAdded": \.languagesAdded, "languagesOther": \.languagesOther, "timezoneSeen": \.timezoneSeen,
         "timezoneNew": \.timezoneNew, "screenSeen": \.screenSeen, "screenNew": \.screenNew, "screenNewSameAddress": \.screenNewSameAddress, "quotaSame": \.quotaSame,
         "quotaOther": \.quotaOther, "userAgentSame": \.userAgentSame, "cookiesChanged": \.cookiesChanged, "browserDowngrade": \.browserDowngrade,
-        "newVisitorPrior": \.newVisitorPrior,
     ] }
 }
 
