@@ -86,6 +86,15 @@ enum SQLiteSchema {
                     CREATE INDEX events_ip ON events(environment_id, ip_address, timestamp);
                     """)
         }
+        m.registerMigration("v4_no_fingerprint_hash") { db in
+            // Identification keeps its own index in memory; this column and its index were written
+            // on every identify and never read.
+            try db.execute(
+                sql: """
+                    DROP INDEX visitors_fingerprint;
+                    ALTER TABLE visitors DROP COLUMN fingerprint_hash;
+                    """)
+        }
         return m
     }
 }

@@ -245,13 +245,12 @@ public final class SQLiteStore: ArgusStore {
                     """)
             let upsertVisitor = try db.cachedStatement(
                 sql: """
-                    INSERT INTO visitors (environment_id, id, first_seen_at, last_seen_at, event_count, fingerprint_hash, profile)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO visitors (environment_id, id, first_seen_at, last_seen_at, event_count, profile)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT(environment_id, id) DO UPDATE SET
                       first_seen_at = min(first_seen_at, excluded.first_seen_at),
                       last_seen_at = max(last_seen_at, excluded.last_seen_at),
                       event_count = visitors.event_count + 1,
-                      fingerprint_hash = excluded.fingerprint_hash,
                       profile = excluded.profile
                     """)
             for (e, v) in batch {
@@ -260,7 +259,7 @@ public final class SQLiteStore: ArgusStore {
                     Data(e.document), Data(e.components),
                 ])
                 try upsertVisitor.execute(arguments: [
-                    v.environmentID, v.id, v.firstSeenAt, v.lastSeenAt, v.eventCount, v.fingerprintHash, Data(v.profile),
+                    v.environmentID, v.id, v.firstSeenAt, v.lastSeenAt, v.eventCount, Data(v.profile),
                 ])
             }
         }
@@ -298,7 +297,7 @@ public final class SQLiteStore: ArgusStore {
     static func visitor(_ row: Row) -> VisitorRecord {
         VisitorRecord(
             environmentID: row["environment_id"], id: row["id"], firstSeenAt: row["first_seen_at"],
-            lastSeenAt: row["last_seen_at"], eventCount: row["event_count"], fingerprintHash: row["fingerprint_hash"],
+            lastSeenAt: row["last_seen_at"], eventCount: row["event_count"],
             profile: Array(row["profile"] as Data))
     }
 

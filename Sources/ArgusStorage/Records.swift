@@ -110,21 +110,18 @@ public struct VisitorRecord: Sendable, Equatable {
     public var firstSeenAt: Int64
     public var lastSeenAt: Int64
     public var eventCount: Int64
-    /// Hash of the stable components last seen (exact-match identification).
-    public var fingerprintHash: String
     /// The identification engine's own state for this visitor (opaque to storage).
     public var profile: [UInt8]
 
     public init(
         environmentID: String, id: String, firstSeenAt: Int64, lastSeenAt: Int64, eventCount: Int64,
-        fingerprintHash: String, profile: [UInt8] = []
+        profile: [UInt8] = []
     ) {
         self.environmentID = environmentID
         self.id = id
         self.firstSeenAt = firstSeenAt
         self.lastSeenAt = lastSeenAt
         self.eventCount = eventCount
-        self.fingerprintHash = fingerprintHash
         self.profile = profile
     }
 }

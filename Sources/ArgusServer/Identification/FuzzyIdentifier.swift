@@ -37,7 +37,7 @@ public final class FuzzyIdentifier: VisitorIdentifier {
         let p = decision.profile
         let record = VisitorRecord(
             environmentID: visit.environmentID, id: p.visitorID, firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt,
-            eventCount: p.eventCount, fingerprintHash: String(p.look, radix: 16), profile: p.encoded())
+            eventCount: p.eventCount, profile: p.encoded())
         return Resolution(
             visitorID: decision.visitorID, visitorFound: decision.visitorFound, confidence: decision.confidence,
             firstSeenAt: decision.firstSeenAt, lastSeenAt: decision.lastSeenAt, tokenMismatch: decision.tokenMismatch,
