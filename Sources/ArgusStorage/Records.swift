@@ -140,10 +140,16 @@ public struct StoredEvent: Sendable, Equatable {
     public var suspect: Bool
     public var document: [UInt8]
     public var components: [UInt8]
+    /// Argus's risk verdict for this event (signals issue); `.none` until computed.
+    public var risk: RiskSummary
+    /// ISO country code and city of the IP, when an IP database is configured.
+    public var country: String?
+    public var city: String?
 
     public init(
         id: String, environmentID: String, visitorID: String, timestamp: Int64, linkedID: String?,
-        ipAddress: String, suspect: Bool = false, document: [UInt8], components: [UInt8]
+        ipAddress: String, suspect: Bool = false, document: [UInt8], components: [UInt8],
+        risk: RiskSummary = .none, country: String? = nil, city: String? = nil
     ) {
         self.id = id
         self.environmentID = environmentID
@@ -154,6 +160,9 @@ public struct StoredEvent: Sendable, Equatable {
         self.suspect = suspect
         self.document = document
         self.components = components
+        self.risk = risk
+        self.country = country
+        self.city = city
     }
 }
 
