@@ -35,6 +35,8 @@ let package = Package(
         ),
         // Identification: visits to visitors (pure, no I/O).
         .target(name: "ArgusIdentification", dependencies: ["ArgusCore"], swiftSettings: strict),
+        // Smart signals and risk: detectors over components and server facts (pure, no I/O).
+        .target(name: "ArgusSignals", dependencies: ["ArgusCore"], swiftSettings: strict),
         // The Swift server SDK (usable without the server).
         .target(
             name: "ArgusSDK",
@@ -59,7 +61,7 @@ let package = Package(
         .target(
             name: "ArgusServer",
             dependencies: [
-                "ArgusCore", "ArgusIdentification", "ArgusStorage", "ArgusSQLite",
+                "ArgusCore", "ArgusIdentification", "ArgusSignals", "ArgusStorage", "ArgusSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -90,6 +92,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "ArgusSignalsTests", dependencies: ["ArgusSignals", "ArgusCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ArgusSDKTests", dependencies: ["ArgusSDK"], swiftSettings: strict),
         .testTarget(name: "ArgusCLITests", dependencies: ["argus", "ArgusCore"], swiftSettings: strict),
     ]

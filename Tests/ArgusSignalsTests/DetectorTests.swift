@@ -1,0 +1,195 @@
+import ArgusCore
+import Testing
+
+@testable import ArgusSignals
+
+/// Each detector on real component sets: Chromium 156 captured by our own
+/// agent, and the evaluator's ordinary browsers (which must not trip them).
+@Suite struct RealBrowserTests {
+    func signals(_ fixture: String) throws -> Signals {
+        let c = try Fixture.components(fixture)
+        return Signals.evaluate(SignalContext(components: c, userAgent: c.userAgent ?? ""))
+    }
+
+    @Test func plainHeadlessChromiumIsABadBot() throws {
+        let s = try signals("chromium156-plainheadless.json")
+        #expect(s.bot == .bad)
+        #expect(s.botType == "headless_browser")
+        #expect(s.virtualMachine)  // SwiftShader
+        #expect(s.risk.flags.contains("headless_browser"))
+        #expect(s.risk.level >= .high)
+    }
+
+    @Test func seleniumHeadlessAndHeadfulAreBadBots() throws {
+        for name in ["chromium156-selenium-headless.json", "chromium156-selenium-headful.json"] {
+            let s = try signals(name)
+            #expect(s.bot == .bad, "\(name)")
+            #expect(s.botType == "selenium", "\(name)")
+            #expect(s.risk.flags.contains("webdriver"))
+            #expect(s.risk.flags.contains("automation_tool"))
+            #expect(s.risk.level == .critical)
+            #expect(s.suspectScore >= 10)
+        }
+    }
+
+    @Test func plainHeadfulChromiumWithoutWebGLIsNotABot() throws {
+        let s = try signals("chromium156-plainheadful.json")
+        #expect(s.bot == .notDetected)
+        #expect(s.virtualMachine)  // no WebGL under Xvfb suggests a virtual display (spec §8a)
+        #expect(!s.tampering)
+        #expect(!s.incognito)
+        #expect(s.risk.level <= .low)
+    }
+}
+
+@Suite struct OrdinaryVisitTests {
+    /// Rates at which signals fire on the evaluator's ordinary visits; the
+    /// documented ceilings are in docs/signals.md.
+    @Test func detectorsStayQuietOnOrdinaryBrowsers() throws {
+        let visits = try Fixture.evalVisits()
+        var bots = 0
+        var tampering = 0
+        var antiDetect = 0
+        var devtools = 0
+        var incognitoWrong = 0
+        var incognitoFound = 0
+        var privateVisits = 0
+        var riskAboveLow = 0
+        for v in visits {
+            let s = Signals.evaluate(SignalContext(components: v.components, userAgent: v.components.userAgent ?? ""))
+            if s.bot == .bad { bots += 1 }
+            if s.tampering { tampering += 1 }
+            if s.antiDetectBrowser { antiDetect += 1 }
+            if s.developerTools { devtools += 1 }
+            if v.isPrivate {
+                privateVisits += 1
+                if s.incognito { incognitoFound += 1 }
+            } else if s.incognito {
+                incognitoWrong += 1
+            }
+            if s.risk.level > .low { riskAboveLow += 1 }
+        }
+        let n = Double(visits.count)
+        #expect(visits.count == 2000)
+        #expect(bots == 0)
+        #expect(antiDetect == 0)
+        #expect(devtools == 0)
+        #expect(Double(tampering) / n <= 0.005)
+        #expect(Double(incognitoWrong) / Double(visits.count - privateVisits) <= 0.005)
+        #expect(privateVisits > 50)
+        #expect(Double(incognitoFound) / Double(privateVisits) >= 0.95)
+        #expect(Double(riskAboveLow) / n <= 0.005)
+    }
+}
+
+@Suite struct ConsistencyTests {
+    func context(_ pairs: [(String, JSON)], ua: String) -> SignalContext {
+        var o = JSONObject()
+        for (k, v) in pairs { o.append(k, v) }
+        o.append("userAgent", .string(ua))
+        return SignalContext(components: Components(raw: o), userAgent: ua)
+    }
+
+    static let iphoneUA =
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+    static let windowsChromeUA =
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/147.0.0.0 Safari/537.36"
+
+    @Test func iphoneWithoutTouchIsAContradiction() {
+        let s = Signals.evaluate(context([("maxTouchPoints", 0), ("platform", "iPhone")], ua: Self.iphoneUA))
+        #expect(s.findings.contains { $0.detail == "mobile_ua_without_touch" })
+        let fine = Signals.evaluate(context([("maxTouchPoints", 5), ("platform", "iPhone")], ua: Self.iphoneUA))
+        #expect(fine.findings.isEmpty)
+    }
+
+    @Test func spoofedWindowsOnFirefoxEngineIsAnAntiDetectBrowser() {
+        let s = Signals.evaluate(
+            context(
+                [("platform", "MacIntel"), ("engine", ["evalLength": 37, "stackStyle": "at-sign"]), ("maxTouchPoints", 0)],
+                ua: Self.windowsChromeUA))
+        #expect(s.tampering)
+        #expect(s.antiDetectBrowser)
+        #expect(s.risk.flags.contains("anti_detect_browser"))
+        #expect(s.anomalyScore > 0.9)
+    }
+
+    @Test func appleGPUOnWindowsIsAContradiction() {
+        let s = Signals.evaluate(
+            context([("webglRenderer", "ANGLE (Apple, ANGLE Metal Renderer: Apple M2, Unspecified Version)")], ua: Self.windowsChromeUA))
+        #expect(s.findings.contains { $0.detail == "gpu_os_mismatch" })
+        #expect(!s.tampering)  // one weak contradiction is a hint, not tampering
+    }
+
+    @Test func patchedWebdriverGetterIsStealthAutomation() {
+        let s = Signals.evaluate(
+            context(
+                [("webdriver", false), ("automation", ["webdriverDescriptor": ["getter": "patched", "ownProperty": false]])],
+                ua: Self.windowsChromeUA))
+        #expect(s.bot == .bad)
+        #expect(s.botType == "stealth_automation")
+    }
+
+    @Test func tamperedNativeFunctions() {
+        let one = Signals.evaluate(
+            context([("automation", ["tamperedFunctions": ["HTMLCanvasElement.toDataURL"]])], ua: Self.windowsChromeUA))
+        #expect(!one.tampering)
+        #expect(one.anomalyScore > 0)
+        let many = Signals.evaluate(
+            context(
+                [("automation", ["tamperedFunctions": ["Navigator.userAgent", "Navigator.platform", "WebGLRenderingContext.getParameter"]])],
+                ua: Self.windowsChromeUA))
+        #expect(many.tampering)
+        #expect(many.antiDetectBrowser)
+    }
+
+    @Test func copiedTokenIsFlagged() {
+        var c = context([], ua: Self.windowsChromeUA)
+        c.tokenMismatch = true
+        let s = Signals.evaluate(c)
+        #expect(s.risk.flags.contains("copied_token"))
+        #expect(s.tampering)
+    }
+
+    @Test func braveAndCanvasNoiseArePrivacySettings() {
+        #expect(Signals.evaluate(context([("vendorFlavors", ["chrome", "brave"])], ua: Self.windowsChromeUA)).privacySettings)
+        #expect(Signals.evaluate(context([("canvasStable", false)], ua: Self.windowsChromeUA)).privacySettings)
+        #expect(!Signals.evaluate(context([("canvasStable", true)], ua: Self.windowsChromeUA)).privacySettings)
+    }
+
+    @Test func dockedDeveloperTools() {
+        let open = Signals.evaluate(
+            context([("automation", ["outerWidth": 1920, "outerHeight": 1040, "innerWidth": 1300, "innerHeight": 900])], ua: Self.windowsChromeUA))
+        #expect(open.developerTools)
+        let closed = Signals.evaluate(
+            context([("automation", ["outerWidth": 1920, "outerHeight": 1040, "innerWidth": 1920, "innerHeight": 937])], ua: Self.windowsChromeUA))
+        #expect(!closed.developerTools)
+    }
+}
+
+@Suite struct CrawlerTests {
+    static let googlebotUA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+    @Test func verifiedCrawlerIsAGoodBot() async {
+        let crawler = Crawlers.claimed(by: Self.googlebotUA)!
+        let v = await Crawlers.verify(
+            address: "66.249.66.1", crawler: crawler,
+            reverse: { $0 == "66.249.66.1" ? ["crawl-66-249-66-1.googlebot.com."] : [] },
+            forward: { $0 == "crawl-66-249-66-1.googlebot.com" ? ["66.249.66.1"] : [] })
+        #expect(v == .verified(name: "googlebot"))
+        let s = Signals.evaluate(SignalContext(components: Components(raw: JSONObject()), userAgent: Self.googlebotUA, crawlerVerification: v))
+        #expect(s.bot == .good)
+        #expect(s.botType == "googlebot")
+    }
+
+    @Test func impersonatorIsABadBot() async {
+        let crawler = Crawlers.claimed(by: Self.googlebotUA)!
+        // Reverse DNS points at the right domain but forward DNS does not confirm it.
+        let spoofed = await Crawlers.verify(
+            address: "203.0.113.9", crawler: crawler, reverse: { _ in ["evil.googlebot.com"] }, forward: { _ in ["198.51.100.1"] })
+        #expect(spoofed == .failed(name: "googlebot"))
+        let s = Signals.evaluate(
+            SignalContext(components: Components(raw: JSONObject()), userAgent: Self.googlebotUA, crawlerVerification: spoofed))
+        #expect(s.bot == .bad)
+        #expect(s.risk.flags == ["impersonated_crawler"])
+    }
+}
