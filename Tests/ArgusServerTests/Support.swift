@@ -26,14 +26,14 @@ struct Harness {
     let boot: Provisioning.Bootstrap
     let clock: TestClock
 
-    static func make(config: ArgusConfig = ArgusConfig()) async throws -> Harness {
+    static func make(config: ArgusConfig = ArgusConfig(), resolver: (any CrawlerResolver)? = nil) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("argus-test-\(UUID().uuidString)").path
         var config = config
         config.dataDirectory = directory
         let clock = TestClock()
         var logger = Logger(label: "argus-test")
         logger.logLevel = .critical
-        let runtime = try await ArgusRuntime.open(config, clock: clock.clock, logger: logger)
+        let runtime = try await ArgusRuntime.open(config, clock: clock.clock, logger: logger, resolver: resolver)
         let boot = try await Provisioning(runtime: runtime).bootstrap()
         return Harness(runtime: runtime, directory: directory, boot: boot, clock: clock)
     }

@@ -25,6 +25,18 @@ public struct ArgusConfig: Sendable {
     /// `GET /demo/events/{id}` answers (see AgentController); nil: only when listening on loopback.
     public var demoEventsSetting: Bool?
 
+    /// IP → country tables (Debian tor-geoipdb `geoip`/`geoip6`), comma-separated.
+    public var ipCountryDB: [String] = []
+    /// IP → ASN/owner/anonymous-proxy: the text of `location dump` (Debian libloc-database).
+    public var ipASNDB: String?
+    /// Tor exit addresses, one a line.
+    public var torExits: String?
+    /// Datacenter networks, `CIDR[,name]` a line.
+    public var datacenterRanges: String?
+    /// tzdata zone.tab (time zone → countries); nil: the system's when present.
+    public var zoneTab: String?
+    public static let systemZoneTab = "/usr/share/zoneinfo/zone.tab"
+
     public var demoEvents: Bool {
         demoEventsSetting ?? (host == "127.0.0.1" || host == "localhost" || host == "::1")
     }
@@ -49,6 +61,11 @@ public struct ArgusConfig: Sendable {
         if let v = env["ARGUS_SECRET_KEY_BURST"].flatMap(Double.init), v >= 1 { c.secretKeyBurst = v }
         if let v = env["ARGUS_PUBLIC_KEY_RATE"].flatMap(Double.init), v > 0 { c.publicKeyRate = v }
         if let v = env["ARGUS_PUBLIC_KEY_BURST"].flatMap(Double.init), v >= 1 { c.publicKeyBurst = v }
+        if let v = env["ARGUS_IP_COUNTRY_DB"], !v.isEmpty { c.ipCountryDB = v.split(separator: ",").map(String.init) }
+        if let v = env["ARGUS_IP_ASN_DB"], !v.isEmpty { c.ipASNDB = v }
+        if let v = env["ARGUS_TOR_EXITS"], !v.isEmpty { c.torExits = v }
+        if let v = env["ARGUS_DATACENTER_RANGES"], !v.isEmpty { c.datacenterRanges = v }
+        if let v = env["ARGUS_ZONE_TAB"], !v.isEmpty { c.zoneTab = v }
         if let v = env["ARGUS_DEMO_EVENTS"], !v.isEmpty { c.demoEventsSetting = v == "1" || v.lowercased() == "true" }
         return c
     }

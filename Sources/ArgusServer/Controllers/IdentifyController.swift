@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSignals
 import ArgusStorage
 import HTTPTypes
 import Hummingbird
@@ -84,15 +85,21 @@ struct IdentifyController {
         let token = identify.token.flatMap(runtime.tokenSigner.verify)
         let visit = Visit(environmentID: environmentID, request: identify, token: token, clientIP: clientIP, timestampMs: now)
         let resolution = try await runtime.identifier.resolve(visit)
+        let userAgent = identify.components.userAgent ?? request.headers[.userAgent] ?? ""
+        let signals = await runtime.signals.evaluate(
+            environmentID: environmentID, visitorID: resolution.visitorID, components: identify.components,
+            userAgent: userAgent, clientIP: clientIP, linkedID: identify.linkedID, tokenMismatch: resolution.tokenMismatch,
+            lookPopulation: resolution.lookPopulation, at: now)
 
         let event = Event(
             eventID: Identifiers.eventID(timestampMs: now), timestamp: now, environmentID: environmentID,
             linkedID: identify.linkedID, tags: identify.tag ?? JSONObject(), url: identify.url ?? "",
             clientReferrer: identify.referrer ?? "", ipAddress: clientIP,
-            userAgent: identify.components.userAgent ?? request.headers[.userAgent] ?? "",
+            userAgent: userAgent,
             identification: IdentificationResult(
                 visitorID: resolution.visitorID, visitorFound: resolution.visitorFound, confidence: resolution.confidence,
-                firstSeenAt: resolution.firstSeenAt, lastSeenAt: resolution.lastSeenAt))
+                firstSeenAt: resolution.firstSeenAt, lastSeenAt: resolution.lastSeenAt),
+            signals: signals.eventFields)
         let document = event.jsonBytes
         // Sealed with the environment's active key: exactly the bytes GET /v4/events/{id} serves.
         var sealed: String?
@@ -103,7 +110,7 @@ struct IdentifyController {
         let stored = StoredEvent(
             id: event.eventID, environmentID: environmentID, visitorID: resolution.visitorID, timestamp: now,
             linkedID: identify.linkedID, ipAddress: clientIP, document: document,
-            components: Array(body.readableBytesView))
+            components: Array(body.readableBytesView), risk: signals.risk, country: signals.ip?.country)
         try await runtime.store.recordEvent(stored, visitor: resolution.visitor)
 
         let newToken = runtime.tokenSigner.sign(

@@ -29,19 +29,23 @@ public final class FuzzyIdentifier: VisitorIdentifier {
         let claim = visit.token.flatMap {
             $0.environmentID == visit.environmentID ? TokenClaim(visitorID: $0.visitorID, instance: $0.instance) : nil
         }
-        let decision = engines.withLock { engines in
-            engines[visit.environmentID, default: IdentificationEngine(weights: weights)].identify(
+        let (decision, population) = engines.withLock { engines in
+            let d = engines[visit.environmentID, default: IdentificationEngine(weights: weights)].identify(
                 observation, token: claim, at: visit.timestampMs, newVisitorID: Identifiers.visitorID,
                 newInstance: { UInt64.random(in: 1...UInt64.max) })
+            let index = engines[visit.environmentID]!.index
+            return (d, (same: index.lookCount(d.profile.look), total: index.count))
         }
         let p = decision.profile
         let record = VisitorRecord(
             environmentID: visit.environmentID, id: p.visitorID, firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt,
             eventCount: p.eventCount, profile: p.encoded())
-        return Resolution(
+        var resolution = Resolution(
             visitorID: decision.visitorID, visitorFound: decision.visitorFound, confidence: decision.confidence,
             firstSeenAt: decision.firstSeenAt, lastSeenAt: decision.lastSeenAt, tokenMismatch: decision.tokenMismatch,
             instance: decision.instance, visitor: record)
+        resolution.lookPopulation = population
+        return resolution
     }
 
     public func erase(visitorID: String, environmentID: String) async throws -> [String] {

@@ -23,12 +23,13 @@ public final class ArgusRuntime: Sendable {
     public let clock: ArgusClock
     public let logger: Logger
     public let agentAssets: AgentAssets
+    public let signals: SignalService
     /// Seals per encryption key since the last flush to the store.
     let pendingSeals = Mutex<[String: Int64]>([:])
 
     public init(
         config: ArgusConfig, store: any ArgusStore, masterKey: SymmetricKey,
-        identifier: (any VisitorIdentifier)? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        identifier: (any VisitorIdentifier)? = nil, signals: SignalService? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         clock: ArgusClock = .system, logger: Logger = Logger(label: "argus")
     ) throws {
         self.config = config
@@ -41,6 +42,7 @@ public final class ArgusRuntime: Sendable {
         self.keyRing = KeyRing(store: store, clock: clock)
         self.rateLimiter = RateLimiter(clock: clock)
         self.identifier = identifier ?? FuzzyIdentifier(store: store)
+        self.signals = try signals ?? SignalService(ipData: IPDataLoader.load(config, logger: logger))
         self.metrics = metrics
         self.clock = clock
         self.logger = logger
@@ -49,7 +51,7 @@ public final class ArgusRuntime: Sendable {
     /// Opens the configured store (migrating it) and the master key.
     public static func open(
         _ config: ArgusConfig, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        clock: ArgusClock = .system, logger: Logger = Logger(label: "argus")
+        clock: ArgusClock = .system, logger: Logger = Logger(label: "argus"), resolver: (any CrawlerResolver)? = nil
     ) async throws -> ArgusRuntime {
         if let url = config.databaseURL {
             let scheme = url.split(separator: ":").first.map(String.init) ?? url
@@ -62,7 +64,10 @@ public final class ArgusRuntime: Sendable {
         let store = try SQLiteStore(directory: config.dataDirectory, synchronous: synchronous)
         try await store.migrate()
         let masterKey = try MasterKeyLoader.load(config: config, logger: logger)
-        return try ArgusRuntime(config: config, store: store, masterKey: masterKey, metrics: metrics, clock: clock, logger: logger)
+        let signals = try SignalService(
+            ipData: IPDataLoader.load(config, logger: logger), resolver: resolver ?? SystemResolver())
+        return try ArgusRuntime(
+            config: config, store: store, masterKey: masterKey, signals: signals, metrics: metrics, clock: clock, logger: logger)
     }
 }
 
