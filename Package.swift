@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusServer", "ArgusIdentification", "ArgusStorage",
+                "ArgusServer", "ArgusIdentification", "ArgusSignals", "ArgusStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
