@@ -6,7 +6,11 @@ import ArgusCore
 public struct SignalContext: Sendable {
     public var components: Components
     /// The user agent the agent read (or the request header when absent).
-    public var userAgent: String
+    public let userAgent: String
+    /// The operating system the user agent names: ios, android, windows, macos, chromeos, linux or other.
+    public let uaOS: String
+    /// The browser engine the user agent names: chromium, gecko, webkit or other.
+    public let uaEngine: String
     /// Facts about the client IP; nil when no IP data is configured.
     public var ip: IPFacts?
     /// Time zone → countries (tzdata); empty when not loaded.
@@ -26,6 +30,8 @@ public struct SignalContext: Sendable {
     ) {
         self.components = components
         self.userAgent = userAgent
+        self.uaOS = Self.os(of: userAgent)
+        self.uaEngine = Self.engine(of: userAgent)
         self.ip = ip
         self.zoneCountries = zoneCountries
         self.tokenMismatch = tokenMismatch
@@ -39,25 +45,21 @@ public struct SignalContext: Sendable {
     public var automation: JSONObject? { components["automation"]?.objectValue }
     public var uaData: JSONObject? { components["uaData"]?.objectValue }
 
-    /// The operating system the user agent names.
-    public var uaOS: String {
-        let ua = userAgent
-        if ua.contains("iPhone") || ua.contains("iPad") || ua.contains("iPod") { return "ios" }
-        if ua.contains("Android") { return "android" }
-        if ua.contains("Windows") { return "windows" }
-        if ua.contains("Mac OS X") || ua.contains("Macintosh") { return "macos" }
-        if ua.contains("CrOS") { return "chromeos" }
-        if ua.contains("Linux") || ua.contains("X11") { return "linux" }
+    static func os(of ua: String) -> String {
+        if ua.has("iPhone") || ua.has("iPad") || ua.has("iPod") { return "ios" }
+        if ua.has("Android") { return "android" }
+        if ua.has("Windows") { return "windows" }
+        if ua.has("Mac OS X") || ua.has("Macintosh") { return "macos" }
+        if ua.has("CrOS") { return "chromeos" }
+        if ua.has("Linux") || ua.has("X11") { return "linux" }
         return "other"
     }
 
-    /// The browser engine the user agent names: chromium, gecko, webkit or other.
-    public var uaEngine: String {
-        let ua = userAgent
-        if ua.contains("Firefox/") && !ua.contains("Seamonkey") { return ua.contains("FxiOS") ? "webkit" : "gecko" }
-        if ua.contains("CriOS") || ua.contains("EdgiOS") { return "webkit" }
-        if ua.contains("Chrome/") || ua.contains("Chromium/") || ua.contains("HeadlessChrome") { return "chromium" }
-        if ua.contains("AppleWebKit") && ua.contains("Safari") { return "webkit" }
+    static func engine(of ua: String) -> String {
+        if ua.has("Firefox/") && !ua.has("Seamonkey") { return ua.has("FxiOS") ? "webkit" : "gecko" }
+        if ua.has("CriOS") || ua.has("EdgiOS") { return "webkit" }
+        if ua.has("Chrome/") || ua.has("Chromium/") || ua.has("HeadlessChrome") { return "chromium" }
+        if ua.has("AppleWebKit") && ua.has("Safari") { return "webkit" }
         return "other"
     }
 

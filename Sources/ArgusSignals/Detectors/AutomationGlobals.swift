@@ -14,7 +14,7 @@ extension Detectors {
         let globals = (c.automation?["globals"]?.arrayValue ?? []).compactMap(\.stringValue)
         let attributes = (c.automation?["documentAttributes"]?.arrayValue ?? []).compactMap(\.stringValue)
         guard let first = (globals + attributes).first else { return [] }
-        let type = frameworkMarkers.first { first.contains($0.marker) }?.type ?? "automation_tool"
+        let type = frameworkMarkers.first { first.has($0.marker) }?.type ?? "automation_tool"
         return [Finding(.badBot, flag: "automation_tool", detail: type)]
     }
 }

@@ -41,8 +41,8 @@ extension Detectors {
             }
         }
         if let gpu = c.components.webglRenderer ?? c.components.webglVendor {
-            let apple = gpu.contains("Apple M") || gpu.contains("Apple GPU")
-            let direct3D = gpu.contains("Direct3D")
+            let apple = gpu.has("Apple M") || gpu.has("Apple GPU")
+            let direct3D = gpu.has("Direct3D")
             if apple && (os == "windows" || os == "android") { contradiction("gpu_os_mismatch", 0.45) }
             if direct3D && (os == "macos" || os == "ios" || os == "android") { contradiction("gpu_os_mismatch", 0.45) }
         }

@@ -22,7 +22,7 @@ public enum Crawlers {
     ]
 
     /// The crawler a user agent claims to be.
-    public static func claimed(by userAgent: String) -> Crawler? { known.first { userAgent.contains($0.marker) } }
+    public static func claimed(by userAgent: String) -> Crawler? { known.first { userAgent.has($0.marker) } }
 
     /// Reverse-then-forward verification with a resolver the caller provides
     /// (the server's uses the system resolver; tests inject one).

@@ -5,7 +5,7 @@ extension Detectors {
 
     static let headlessBrowser = Detector("headlessBrowser") { c in
         let agentSays = c.automation?["headlessUA"]?.boolValue == true
-        guard agentSays || headlessMarkers.contains(where: c.userAgent.contains) else { return [] }
+        guard agentSays || headlessMarkers.contains(where: c.userAgent.has) else { return [] }
         return [Finding(.badBot, flag: "headless_browser", detail: "headless_browser")]
     }
 }

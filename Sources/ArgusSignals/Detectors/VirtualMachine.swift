@@ -9,7 +9,7 @@ extension Detectors {
 
     static let virtualMachine = Detector("virtualMachine") { c in
         if let r = c.components.webglRenderer {
-            return virtualRenderers.contains { r.contains($0) }
+            return virtualRenderers.contains { r.has($0) }
                 ? [Finding(.virtualMachine, flag: "virtual_machine", detail: "software_renderer")] : []
         }
         let noWebGL = c.components["webglRenderer"] != nil || c.components.raw["webglRenderer"]?.isNull == true
