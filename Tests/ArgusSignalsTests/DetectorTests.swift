@@ -193,3 +193,57 @@ import Testing
         #expect(s.risk.flags == ["impersonated_crawler"])
     }
 }
+
+@Suite struct MoreDetectorTests {
+    static let linuxChromeUA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+
+    func run(_ detector: Detector, _ pairs: [(String, JSON)], ua: String = MoreDetectorTests.linuxChromeUA) -> [Finding] {
+        var o = JSONObject()
+        for (k, v) in pairs { o.append(k, v) }
+        return detector.run(SignalContext(components: Components(raw: o), userAgent: ua))
+    }
+
+    @Test func zeroOuterWindowWithAViewport() {
+        let found = run(Detectors.zeroOuterWindow, [("automation", ["outerWidth": 0, "outerHeight": 0, "innerWidth": 1280, "innerHeight": 800])])
+        #expect(found.map(\.flag) == ["headless_browser"])
+        #expect(run(Detectors.zeroOuterWindow, [("automation", ["outerWidth": 1280, "outerHeight": 900, "innerWidth": 1280, "innerHeight": 800])]).isEmpty)
+        // Mobile browsers may report 0 outer sizes in web views: not judged.
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+        #expect(run(Detectors.zeroOuterWindow, [("automation", ["outerWidth": 0, "outerHeight": 0, "innerWidth": 390, "innerHeight": 700])], ua: iphone).isEmpty)
+    }
+
+    @Test func frameworksAreNamedByTheirGlobals() {
+        #expect(run(Detectors.automationGlobals, [("automation", ["globals": ["__playwright__binding__"]])]).first?.detail == "playwright")
+        #expect(run(Detectors.automationGlobals, [("automation", ["globals": ["__puppeteer_evaluation_script__"]])]).first?.detail == "puppeteer")
+        #expect(run(Detectors.automationGlobals, [("automation", ["globals": ["callPhantom"]])]).first?.detail == "phantomjs")
+        #expect(run(Detectors.automationGlobals, [("automation", ["documentAttributes": ["webdriver"]])]).first?.detail == "selenium")
+        #expect(run(Detectors.automationGlobals, [("automation", ["globals": []])]).isEmpty)
+    }
+
+    @Test func missingPluginsAndLanguages() {
+        #expect(run(Detectors.pluginsConsistency, [("plugins", [])]).map(\.detail) == ["no_plugins"])
+        #expect(run(Detectors.pluginsConsistency, [("plugins", []), ("pdfViewerEnabled", false)]).isEmpty)
+        #expect(run(Detectors.pluginsConsistency, [("plugins", ["PDF Viewer"]), ("languages", ["en-US"])]).isEmpty)
+        #expect(run(Detectors.pluginsConsistency, [("languages", [])]).map(\.signal) == [.badBot])
+    }
+
+    @Test func incognitoQuotaPerEngine() {
+        #expect(run(Detectors.incognito, [("storageQuota", 858_993_459)]).map(\.flag) == ["incognito"])
+        #expect(run(Detectors.incognito, [("storageQuota", 10_737_418_240)]).isEmpty)
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+        #expect(run(Detectors.incognito, [("storageQuota", 2_976_000_000)], ua: firefox).isEmpty)  // Gecko on a 32 GB disk
+        #expect(run(Detectors.incognito, [("storageQuota", 429_496_729)], ua: firefox).map(\.flag) == ["incognito"])
+        #expect(run(Detectors.incognito, [("storageQuota", JSON.null)]).isEmpty)
+    }
+
+    @Test func rareDeviceNeedsAPopulation() {
+        func rare(_ same: Int, _ total: Int) -> Bool {
+            !Detectors.rareDevice.run(
+                SignalContext(components: Components(raw: JSONObject()), userAgent: "", lookPopulation: (same, total))
+            ).isEmpty
+        }
+        #expect(rare(1, 5000))
+        #expect(!rare(3, 5000))
+        #expect(!rare(1, 50))  // too few visitors known to call anything rare
+    }
+}
