@@ -31,6 +31,8 @@ struct Serve: AsyncParsableCommand {
         try await runCommand {
             let runtime = try await ArgusRuntime.open(config, metrics: registry, logger: logger)
             try await runtime.identifier.warmUp()
+            let startedAt = runtime.clock.nowMs()
+            Task { await runtime.signals.warmUpVelocity(store: runtime.store, now: startedAt, logger: logger) }
             let app = buildApplication(runtime) { host, port in
                 // One line on stdout, for scripts that start the server on port 0.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))

@@ -157,4 +157,34 @@ import Testing
             #expect(fresh.events.day == 1)
         }
     }
+
+    @Test func velocityCountersSurviveARestart() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        let visitor = try await h.app.test(.router) { client in
+            var token: String?
+            var visitor = ""
+            for i in 0..<5 {
+                h.clock.advance(ms: 60_000)
+                let e = try await event(
+                    client, h, components: Harness.desktopComponents,
+                    headers: [Self.proxySecret: h.boot.proxySecret, Self.clientIP: "203.0.113.\(i + 1)"], linkedID: "acct-9", token: &token)
+                visitor = e["identification"]!["visitor_id"]!.stringValue!
+            }
+            return visitor
+        }
+        // A new process: empty counters, refilled from the store's last 24 hours.
+        let restarted = SignalService()
+        let now = h.clock.now.withLock { $0 }
+        await restarted.warmUpVelocity(store: h.runtime.store, now: now, logger: h.runtime.logger)
+        let c = restarted.velocity.record(
+            environmentID: h.boot.environment.id, visitorID: visitor, ip: "203.0.113.1", country: nil, linkedID: "acct-9", at: now + 1000)
+        #expect(c.events.oneHour == 6)
+        #expect(c.distinctIP.oneHour == 5)
+        #expect(c.distinctVisitorByLinkedID?.day == 1)
+        // Events older than a day are not counted.
+        let later = SignalService()
+        await later.warmUpVelocity(store: h.runtime.store, now: now + 2 * 86_400_000, logger: h.runtime.logger)
+        #expect(later.velocity.keyCount == 0)
+    }
 }

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusSignals
+import ArgusStorage
 import Foundation
 import Logging
 import Synchronization
@@ -165,5 +166,41 @@ enum IPDataLoader {
         }
         if ip.hasIPData { logger.info("IP data loaded", metadata: ["zones": "\(ip.zoneCountries.count)"]) }
         return ip
+    }
+}
+
+extension SignalService {
+    /// Refills the velocity counters from the last 24 hours of stored events
+    /// (oldest first), so that a restart does not reset them. Best effort:
+    /// run in the background after the server listens; events arriving
+    /// meanwhile are counted as usual. Stops after `limit` events.
+    public func warmUpVelocity(store: any ArgusStore, now: Int64, limit: Int = 2_000_000, logger: Logger) async {
+        var loaded = 0
+        do {
+            for environment in try await store.environments() {
+                var cursor: EventCursor?
+                while loaded < limit {
+                    let page = try await store.searchEvents(
+                        EventQuery(environmentID: environment.id, start: now - 86_400_000, end: now, reverse: true, limit: 1000, after: cursor))
+                    for e in page {
+                        let country = Self.country(ofDocument: e.document)
+                        _ = velocity.record(
+                            environmentID: e.environmentID, visitorID: e.visitorID, ip: e.ipAddress, country: country, linkedID: e.linkedID,
+                            at: e.timestamp)
+                    }
+                    loaded += page.count
+                    guard page.count == 1000, let last = page.last else { break }
+                    cursor = EventCursor(timestamp: last.timestamp, id: last.id)
+                }
+            }
+            if loaded > 0 { logger.info("velocity counters restored", metadata: ["events": "\(loaded)"]) }
+        } catch {
+            logger.warning("could not restore velocity counters", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func country(ofDocument document: [UInt8]) -> String? {
+        guard let e = try? JSONParser.parse(document), let info = e["ip_info"] else { return nil }
+        return (info["v4"] ?? info["v6"])?["geolocation"]?["country_code"]?.stringValue
     }
 }
