@@ -84,6 +84,8 @@ extension TestResponse {
         try await h.app.test(.router) { client in
             let r = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody())
             let visitor = try #require(r.json["visitorId"]?.stringValue)
+            // The answer carries the event's verdict for checkOnce() (score, risk_level).
+            #expect(r.json["risk"] == ["score": .int(0), "level": "minimal", "confidence": .double(0.5), "flags": []])
             let d = try await client.execute(uri: "/v1/device/\(visitor)", method: .get, headers: bearer(h.boot.secretKey))
             #expect(d.status == .ok)
             let now = ISOTime.format(h.clock.now.withLock { $0 })

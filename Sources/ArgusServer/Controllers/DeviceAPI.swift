@@ -117,6 +117,14 @@ enum DeviceJSON {
         return .object(o)
     }
 
+    /// The identify answer's `risk` (agent-protocol.md, additive): what `checkOnce()` reports as score and risk_level.
+    static func risk(_ r: RiskSummary) -> JSON {
+        [
+            "score": .int(Int64(r.score)), "level": .string(r.level.rawValue), "confidence": .double(r.confidence),
+            "flags": .array(r.flags.map(JSON.string)),
+        ]
+    }
+
     /// A submission (`/v1/events`): the event's own risk verdict and place.
     static func event(_ e: StoredEvent) -> JSON {
         var o = JSONObject()
