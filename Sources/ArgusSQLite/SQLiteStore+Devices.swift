@@ -24,8 +24,13 @@ extension SQLiteStore {
                     arguments: [environmentID, id]
                 ).map(Self.device)
             }
+            // A workspace key: one primary-key lookup per environment (the id alone is not indexed).
             return try Row.fetchOne(
-                db, sql: "SELECT \(Self.deviceColumns) FROM devices WHERE id = ? ORDER BY last_seen_at DESC LIMIT 1",
+                db,
+                sql: """
+                    SELECT \(Self.deviceColumns) FROM devices WHERE environment_id IN (SELECT id FROM environments) AND id = ?
+                    ORDER BY last_seen_at DESC LIMIT 1
+                    """,
                 arguments: [id]
             ).map(Self.device)
         }
