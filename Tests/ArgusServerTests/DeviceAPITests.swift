@@ -98,6 +98,22 @@ extension TestResponse {
         }
     }
 
+    @Test func erasingAVisitorErasesItsDevice() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            let r = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody())
+            let visitor = try #require(r.json["visitorId"]?.stringValue)
+            let uri = "/v1/device/\(visitor)"
+            #expect(try await client.execute(uri: uri, method: .get, headers: bearer(h.boot.secretKey)).status == .ok)
+            let deleted = try await client.execute(uri: "/v4/visitors/\(visitor)", method: .delete, headers: bearer(h.boot.secretKey))
+            #expect(deleted.status == .ok)
+            #expect(try await client.execute(uri: uri, method: .get, headers: bearer(h.boot.secretKey)).status == .notFound)
+            let list = try await client.execute(uri: "/v1/devices", method: .get, headers: bearer(h.boot.secretKey))
+            #expect(list.json["devices"] == .array([]))
+        }
+    }
+
     @Test func errorsHaveTheirStatusesAndOneShape() async throws {
         let h = try await Harness.make()
         defer { h.remove() }
