@@ -10,9 +10,3 @@ end
 function request()
   return wrk.format("GET", "/v1/device/d" .. math.random(0, n - 1), {["Authorization"] = "Bearer " .. key})
 end
-
-function response(status, headers, body)
-  if status ~= 200 then
-    io.stderr:write("unexpected status " .. status .. "\n")
-  end
-end

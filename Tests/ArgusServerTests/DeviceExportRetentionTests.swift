@@ -212,6 +212,20 @@ final class CountingStore: ArgusStore, @unchecked Sendable {
         #expect(d.deviceTenantPerMinute == 100)
     }
 
+    /// High limits keep their precision (microsecond arithmetic): 2 000 a second is one every 500 µs.
+    @Test func highLimitsArePrecise() {
+        let clock = TestClock()
+        let limiter = BoundedGCRALimiter(clock: clock.clock, capacity: 10)
+        var allowed = 0
+        for _ in 0..<120_000 where limiter.acquire("k", limit: 120_000, periodSeconds: 60) == nil { allowed += 1 }
+        #expect(allowed == 120_000)  // the burst is the whole minute's budget
+        #expect(limiter.acquire("k", limit: 120_000, periodSeconds: 60) == 1)
+        clock.advance(ms: 1)
+        #expect(limiter.acquire("k", limit: 120_000, periodSeconds: 60) == nil)
+        #expect(limiter.acquire("k", limit: 120_000, periodSeconds: 60) == nil)
+        #expect(limiter.acquire("k", limit: 120_000, periodSeconds: 60) != nil)
+    }
+
     /// A flood of distinct addresses never grows the table past its capacity, and the
     /// eviction keeps the keys that are actually being limited.
     @Test func tableStaysBoundedUnderAFloodOfAddresses() {

@@ -37,15 +37,16 @@ public final class BoundedGCRALimiter: RequestLimiter {
     public var count: Int { table.withLock { $0.count } }
 
     public func acquire(_ key: String, limit: Int, periodSeconds: Int) -> Int? {
-        let now = clock.nowMs()
-        let period = Int64(max(1, periodSeconds)) * 1000
+        // Microseconds, so that high limits (thousands a second) keep their precision.
+        let now = clock.nowMs() * 1000
+        let period = Int64(max(1, periodSeconds)) * 1_000_000
         let interval = max(1, period / Int64(max(1, limit)))
         let tolerance = period - interval
         return table.withLock { table -> Int? in
             let tat = max(table[key] ?? now, now)
             if tat - now > tolerance {
-                let waitMs = tat - tolerance - now
-                return Int(max(1, (waitMs + 999) / 1000))
+                let wait = tat - tolerance - now
+                return Int(max(1, (wait + 999_999) / 1_000_000))
             }
             if table[key] == nil, table.count >= capacity { evict(&table, now: now) }
             table[key] = tat + interval
