@@ -95,6 +95,50 @@ enum SQLiteSchema {
                     ALTER TABLE visitors DROP COLUMN fingerprint_hash;
                     """)
         }
+        m.registerMigration("v5_devices") { db in
+            // Device API (spec §6): each event's risk verdict and place, and a per-device aggregate
+            // (score, flags, country, city of its latest event) kept by triggers inside recordEvent's
+            // transaction; erasing a visitor row erases its device.
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN risk_score INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE events ADD COLUMN risk_flags TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE events ADD COLUMN country TEXT;
+                    ALTER TABLE events ADD COLUMN city TEXT;
+                    CREATE TABLE devices (
+                      environment_id TEXT NOT NULL,
+                      id TEXT NOT NULL,
+                      created_at INTEGER NOT NULL,
+                      last_seen_at INTEGER NOT NULL,
+                      last_submitted_at INTEGER NOT NULL,
+                      score INTEGER NOT NULL,
+                      flags TEXT NOT NULL,
+                      country TEXT,
+                      city TEXT,
+                      PRIMARY KEY (environment_id, id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX devices_seen ON devices(environment_id, last_seen_at, id);
+                    CREATE INDEX devices_score ON devices(environment_id, score, id);
+                    INSERT INTO devices (environment_id, id, created_at, last_seen_at, last_submitted_at, score, flags)
+                      SELECT environment_id, id, first_seen_at, last_seen_at, last_seen_at, 0, '' FROM visitors;
+                    CREATE TRIGGER events_device AFTER INSERT ON events BEGIN
+                      INSERT INTO devices (environment_id, id, created_at, last_seen_at, last_submitted_at, score, flags, country, city)
+                      VALUES (NEW.environment_id, NEW.visitor_id, NEW.timestamp, NEW.timestamp, NEW.timestamp, NEW.risk_score,
+                        NEW.risk_flags, NEW.country, NEW.city)
+                      ON CONFLICT(environment_id, id) DO UPDATE SET
+                        created_at = min(created_at, excluded.created_at),
+                        score = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.score ELSE score END,
+                        flags = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.flags ELSE flags END,
+                        country = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.country ELSE country END,
+                        city = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.city ELSE city END,
+                        last_submitted_at = max(last_submitted_at, excluded.last_submitted_at),
+                        last_seen_at = max(last_seen_at, excluded.last_seen_at);
+                    END;
+                    CREATE TRIGGER visitors_device_erase AFTER DELETE ON visitors BEGIN
+                      DELETE FROM devices WHERE environment_id = OLD.environment_id AND id = OLD.id;
+                    END;
+                    """)
+        }
         return m
     }
 }

@@ -240,8 +240,9 @@ public final class SQLiteStore: ArgusStore {
         try await pool.write { db in
             let insertEvent = try db.cachedStatement(
                 sql: """
-                    INSERT INTO events (id, environment_id, visitor_id, timestamp, linked_id, ip_address, suspect, document, components)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO events (id, environment_id, visitor_id, timestamp, linked_id, ip_address, suspect, document, components,
+                      risk_score, risk_flags, country, city)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let upsertVisitor = try db.cachedStatement(
                 sql: """
@@ -256,7 +257,7 @@ public final class SQLiteStore: ArgusStore {
             for (e, v) in batch {
                 try insertEvent.execute(arguments: [
                     e.id, e.environmentID, e.visitorID, e.timestamp, e.linkedID, e.ipAddress, e.suspect,
-                    Data(e.document), Data(e.components),
+                    Data(e.document), Data(e.components), e.risk.score, e.risk.storedFlags, e.country, e.city,
                 ])
                 try upsertVisitor.execute(arguments: [
                     v.environmentID, v.id, v.firstSeenAt, v.lastSeenAt, v.eventCount, Data(v.profile),
@@ -283,7 +284,8 @@ public final class SQLiteStore: ArgusStore {
         StoredEvent(
             id: row["id"], environmentID: row["environment_id"], visitorID: row["visitor_id"], timestamp: row["timestamp"],
             linkedID: row["linked_id"], ipAddress: row["ip_address"], suspect: row["suspect"],
-            document: Array(row["document"] as Data), components: Array(row["components"] as Data))
+            document: Array(row["document"] as Data), components: Array(row["components"] as Data),
+            risk: RiskSummary(score: row["risk_score"], storedFlags: row["risk_flags"]), country: row["country"], city: row["city"])
     }
 
     public func visitor(id: String, environmentID: String) async throws -> VisitorRecord? {

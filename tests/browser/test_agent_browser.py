@@ -47,6 +47,7 @@ HEADFUL = os.environ.get("ARGUS_BROWSER_HEADFUL", "") == "1"
 ARGUS_BIN = os.environ.get("ARGUS_BIN", "")
 ARGUS_DATA_DIR = os.environ.get("ARGUS_DATA_DIR", "")
 PAGE_TIMEOUT_S = 30
+ENVIRONMENT = None  # the fresh environment's name, when the CLI made one
 
 pytestmark = pytest.mark.skipif(
     not ARGUS_URL or not PUBLIC_KEY,
@@ -92,17 +93,18 @@ def _argus_json(*args):
 @pytest.fixture(autouse=True)
 def fresh_environment():
     """A new environment and keys for each test (when the CLI is at hand)."""
-    global PUBLIC_KEY, SECRET_KEY
-    saved = PUBLIC_KEY, SECRET_KEY
+    global PUBLIC_KEY, SECRET_KEY, ENVIRONMENT
+    saved = PUBLIC_KEY, SECRET_KEY, ENVIRONMENT
     if ARGUS_BIN and ARGUS_DATA_DIR:
         name = "browser-" + uuid.uuid4().hex[:10]
+        ENVIRONMENT = name
         _argus_json("environments", "create", name)
         PUBLIC_KEY = _argus_json("keys", "create", "--environment", name, "--kind", "public")["key"]
         SECRET_KEY = _argus_json("keys", "create", "--environment", name, "--kind", "secret", "--scopes", "read:events")["key"]
     try:
         yield
     finally:
-        PUBLIC_KEY, SECRET_KEY = saved
+        PUBLIC_KEY, SECRET_KEY, ENVIRONMENT = saved
 
 
 def _new_driver(*extra_args):
@@ -316,3 +318,122 @@ def test_unknown_public_key_is_reported(browser):
     assert error["status"] == 403, error
     assert isinstance(error["code"], str) and error["code"], error
     assert outcome["result"] is None
+
+
+# ---- Noxtica-style client: Argus.createClient(...).checkOnce() and the script-tag form ----
+
+RISK_LEVELS = {"minimal", "low", "medium", "high", "critical"}
+
+
+def _blank_page(driver):
+    """A page of the server's origin without the agent (the agent's storage lives on that origin)."""
+    driver.get(ARGUS_URL + "/v1/ping")
+    driver.execute_script("try { localStorage.clear(); } catch (e) {}")
+
+
+def _load_agent(driver, attributes=None, wait_event=None):
+    """Adds <script src=/agent.js> with the attributes; waits for its load, or for a window event's detail."""
+    script = (
+        "var done = arguments[arguments.length - 1], attrs = arguments[0], wait = arguments[1];"
+        "var s = document.createElement('script'); s.src = arguments[2] + '/agent.js';"
+        "Object.keys(attrs).forEach(function (k) { s.setAttribute(k, attrs[k]); });"
+        "if (wait) {"
+        "  window.addEventListener(wait, function (e) { done({event: wait, detail: e.detail && (e.detail.message ? {code: e.detail.code, message: e.detail.message} : e.detail)}); });"
+        "  window.addEventListener('argus:error', function (e) { done({event: 'argus:error', detail: {code: e.detail.code, message: e.detail.message}}); });"
+        "} else { s.onload = function () { done(null); }; }"
+        "s.onerror = function () { done({event: 'load-error'}); };"
+        "document.head.appendChild(s);"
+    )
+    driver.set_script_timeout(PAGE_TIMEOUT_S)
+    return driver.execute_async_script(script, attributes or {}, wait_event, ARGUS_URL)
+
+
+def _identify_requests(driver):
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource').filter(function (e) {"
+        " return e.name.indexOf('/v1/identify') >= 0; }).length")
+
+
+def _check_client_result(result):
+    assert isinstance(result, dict), result
+    assert set(result) == {"fingerprintId", "visitorId", "score", "risk_level", "requestId", "sealedResult"}, result
+    assert re.fullmatch(r"[0-9A-Za-z]{20}", result["fingerprintId"] or ""), result
+    assert result["visitorId"] == result["fingerprintId"], result
+    assert re.fullmatch(r"\d{10,16}\.[0-9A-Za-z]{1,32}", result["requestId"] or ""), result
+    # From the server's answer (its `risk` object), never computed in the browser.
+    assert isinstance(result["score"], int) and 0 <= result["score"] <= 100, result
+    assert result["risk_level"] in RISK_LEVELS, result
+
+
+def _check_once(driver, options):
+    driver.set_script_timeout(PAGE_TIMEOUT_S)
+    out = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "var c = Argus.createClient(arguments[0]);"
+        "c.checkOnce().then(function (a) { return c.checkOnce().then(function (b) { done({a: a, b: b}); }); },"
+        " function (e) { done({error: {code: e.code, message: e.message}}); });",
+        options,
+    )
+    assert "error" not in out, out
+    return out["a"], out["b"]
+
+
+def test_create_client_check_once_caches_within_the_interval(browser):
+    _blank_page(browser)
+    assert _load_agent(browser) is None
+    # siteKey (Noxtica's name) and publicKey are both accepted.
+    first, again = _check_once(browser, {"siteKey": PUBLIC_KEY, "endpoint": ARGUS_URL, "interval": 60000})
+    _check_client_result(first)
+    assert again == first, "a second checkOnce() within the interval must reuse the result"
+    assert _identify_requests(browser) == 1
+
+    # A page loaded within the interval reuses the stored result: no new identification.
+    browser.get(ARGUS_URL + "/v1/ping")
+    assert _load_agent(browser) is None
+    cached, _ = _check_once(browser, {"publicKey": PUBLIC_KEY, "endpoint": ARGUS_URL, "interval": 60000})
+    assert cached == first
+    assert _identify_requests(browser) == 0
+
+    # Interval 0: every call identifies again (same device, new request).
+    fresh, fresh2 = _check_once(browser, {"publicKey": PUBLIC_KEY, "endpoint": ARGUS_URL, "interval": 0})
+    _check_client_result(fresh)
+    assert fresh["requestId"] != first["requestId"] and fresh2["requestId"] != fresh["requestId"]
+    assert fresh["fingerprintId"] == first["fingerprintId"]
+    assert _identify_requests(browser) == 2
+
+    # The backend looks the fingerprintId up through the Device API and finds the same verdict.
+    if ARGUS_BIN and ARGUS_DATA_DIR and ENVIRONMENT:
+        key = _argus_json("keys", "create", "--environment", ENVIRONMENT, "--kind", "secret", "--scopes", "read:device")["key"]
+        req = urllib.request.Request(
+            ARGUS_URL + "/v1/device/" + urllib.parse.quote(first["fingerprintId"]), headers={"Authorization": "Bearer " + key})
+        with urllib.request.urlopen(req, timeout=10) as res:
+            body = json.loads(res.read().decode("utf-8"))
+        assert body["ok"] is True
+        device = body["device"]
+        assert device["deviceId"] == first["fingerprintId"]
+        assert device["score"] == fresh2["score"] and device["riskLevel"] == fresh2["risk_level"], (device, fresh2)
+
+
+def test_script_tag_auto_init(browser):
+    _blank_page(browser)
+    out = _load_agent(
+        browser, {"data-site-key": PUBLIC_KEY, "data-auto-init": "", "data-endpoint": ARGUS_URL, "data-interval": "60000"},
+        wait_event="argus:result")
+    assert out and out["event"] == "argus:result", out
+    _check_client_result(out["detail"])
+    # Argus.ready is the same result, and Argus.client reuses it.
+    browser.set_script_timeout(PAGE_TIMEOUT_S)
+    same = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "Argus.ready.then(function (r) { Argus.client.checkOnce().then(function (c) { done([r, c]); }); });")
+    assert same[0] == out["detail"] and same[1] == out["detail"]
+    assert _identify_requests(browser) == 1
+
+
+def test_script_tag_with_an_unknown_site_key_reports_the_error(browser):
+    _blank_page(browser)
+    out = _load_agent(
+        browser, {"data-site-key": "pk_" + uuid.uuid4().hex, "data-auto-init": "", "data-endpoint": ARGUS_URL},
+        wait_event="argus:result")
+    assert out["event"] == "argus:error", out
+    assert out["detail"]["code"], out

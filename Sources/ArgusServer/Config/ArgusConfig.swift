@@ -24,6 +24,18 @@ public struct ArgusConfig: Sendable {
     public var publicKeyBurst = 4000.0
     /// `GET /demo/events/{id}` answers (see AgentController); nil: only when listening on loopback.
     public var demoEventsSetting: Bool?
+    /// Device API (spec §6) rate limits, requests a minute: per client IP for requests not bound to a tenant
+    /// (no valid secret key), and per tenant (the key's environment, or the workspace) and IP for the others.
+    public var deviceGlobalPerMinute = 20
+    public var deviceTenantPerMinute = 100
+    /// Keys the in-memory rate-limit table holds at most (memory bound under a flood of addresses).
+    public var rateLimitTableCapacity = 100_000
+    /// Seconds between retention runs (purge of events and devices older than each environment's retention).
+    public var retentionIntervalSeconds = 3600
+    /// Rows deleted per transaction by the retention job (short transactions: identify keeps its latency).
+    public var retentionBatchSize = 500
+    /// Rows per database page of `GET /v1/exports/fingerprints` (the export's memory bound).
+    public var exportPageSize = 1000
 
     /// IP → country tables (Debian tor-geoipdb `geoip`/`geoip6`), comma-separated.
     public var ipCountryDB: [String] = []
@@ -67,6 +79,12 @@ public struct ArgusConfig: Sendable {
         if let v = env["ARGUS_DATACENTER_RANGES"], !v.isEmpty { c.datacenterRanges = v }
         if let v = env["ARGUS_ZONE_TAB"], !v.isEmpty { c.zoneTab = v }
         if let v = env["ARGUS_DEMO_EVENTS"], !v.isEmpty { c.demoEventsSetting = v == "1" || v.lowercased() == "true" }
+        if let v = env["ARGUS_DEVICE_GLOBAL_RATE_PER_MINUTE"].flatMap(Int.init), v > 0 { c.deviceGlobalPerMinute = v }
+        if let v = env["ARGUS_DEVICE_TENANT_RATE_PER_MINUTE"].flatMap(Int.init), v > 0 { c.deviceTenantPerMinute = v }
+        if let v = env["ARGUS_RATE_LIMIT_TABLE_CAPACITY"].flatMap(Int.init), v >= 4 { c.rateLimitTableCapacity = v }
+        if let v = env["ARGUS_RETENTION_INTERVAL_SECONDS"].flatMap(Int.init), v > 0 { c.retentionIntervalSeconds = v }
+        if let v = env["ARGUS_RETENTION_BATCH_SIZE"].flatMap(Int.init), v > 0 { c.retentionBatchSize = v }
+        if let v = env["ARGUS_EXPORT_PAGE_SIZE"].flatMap(Int.init), (1...10_000).contains(v) { c.exportPageSize = v }
         return c
     }
 }

@@ -142,6 +142,7 @@ struct IdentifyController {
             answer.append("confidence", ["score": .double(resolution.confidence)])
             answer.append("token", .string(newToken))
             if let sealed { answer.append("sealedResult", .string(sealed)) }
+            answer.append("risk", DeviceJSON.risk(stored.risk))
         }
         var response = JSONResponse.make(.object(answer))
         response.headers[.cacheControl] = "no-store"

@@ -14,6 +14,8 @@ public final class ArgusRuntime: Sendable {
     public let store: any ArgusStore
     public let keyRing: KeyRing
     public let rateLimiter: RateLimiter
+    /// The Device API's per-IP and per-tenant+IP limits (spec §6); in memory unless another implementation is given.
+    public let requestLimiter: any RequestLimiter
     public let tokenSigner: VisitorTokenSigner
     public let secretBox: SecretBox
     /// Signs Server API pagination keys (opaque, tamper-proof).
@@ -29,8 +31,9 @@ public final class ArgusRuntime: Sendable {
 
     public init(
         config: ArgusConfig, store: any ArgusStore, masterKey: SymmetricKey,
-        identifier: (any VisitorIdentifier)? = nil, signals: SignalService? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        clock: ArgusClock = .system, logger: Logger = Logger(label: "argus")
+        identifier: (any VisitorIdentifier)? = nil, signals: SignalService? = nil,
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        clock: ArgusClock = .system, logger: Logger = Logger(label: "argus"), requestLimiter: (any RequestLimiter)? = nil
     ) throws {
         self.config = config
         self.agentAssets = try AgentAssets.load()
@@ -41,6 +44,7 @@ public final class ArgusRuntime: Sendable {
             inputKeyMaterial: masterKey, info: Data("argus pagination v1".utf8), outputByteCount: 32)
         self.keyRing = KeyRing(store: store, clock: clock)
         self.rateLimiter = RateLimiter(clock: clock)
+        self.requestLimiter = requestLimiter ?? BoundedGCRALimiter(clock: clock, capacity: config.rateLimitTableCapacity)
         self.identifier = identifier ?? FuzzyIdentifier(store: store)
         self.signals = try signals ?? SignalService(ipData: IPDataLoader.load(config, logger: logger))
         self.metrics = metrics

@@ -3,9 +3,12 @@
   //   agent.get({linkedId?, tag?, timeout?})       -> Promise<{visitorId, requestId,
   //                                                    visitorFound, confidence, sealedResult?}>
   //   agent.components()                           -> Promise<last collected components>
-  //   Argus.createClient({publicKey, endpoint?, interval?}).checkOnce()
+  //   Argus.createClient({publicKey | siteKey, endpoint?, interval?}).checkOnce()
   //                                                -> Promise<{fingerprintId, visitorId,
   //                                                    requestId, score, risk_level, sealedResult}>
+  //   <script src=".../agent.js" data-site-key="pk_…" data-auto-init [data-endpoint] [data-interval]>
+  //     creates Argus.client, runs checkOnce() into the promise Argus.ready and fires the
+  //     window event 'argus:result' (detail: the result) or 'argus:error' (detail: the error).
 
   var COLLECTION_CACHE_MS = 3000;
   var DEFAULT_REQUEST_TIMEOUT_MS = 10000;
@@ -78,9 +81,40 @@
 
   function checkOptions(options) {
     if (!options || typeof options.publicKey !== 'string' || !options.publicKey) {
-      return argusError('invalid_options', 'publicKey is required', 0);
+      return argusError('invalid_options', 'publicKey (or siteKey) is required', 0);
     }
     return null;
+  }
+
+  // A copy of the options with siteKey (the Noxtica name) accepted for publicKey.
+  function normalizeOptions(options) {
+    var out = {};
+    if (options && typeof options === 'object') {
+      for (var k in options) {
+        if (Object.prototype.hasOwnProperty.call(options, k)) out[k] = options[k];
+      }
+    }
+    if (!out.publicKey && typeof out.siteKey === 'string') out.publicKey = out.siteKey;
+    return out;
+  }
+
+  // checkOnce's result is also kept in localStorage, so that pages loaded within the
+  // interval reuse it (timestamps from Date.now: they must hold across pages).
+  var CHECK_STORAGE_PREFIX = '_argus_check:';
+
+  function readCheck(key, interval) {
+    try {
+      var stored = JSON.parse(window.localStorage.getItem(key) || 'null');
+      if (stored && typeof stored.at === 'number' && stored.result && Date.now() - stored.at >= 0 &&
+          Date.now() - stored.at < interval) return stored;
+    } catch (e) { /* unavailable storage: no cache */ }
+    return null;
+  }
+
+  function writeCheck(key, at, result) {
+    try {
+      window.localStorage.setItem(key, JSON.stringify({ at: at, result: result }));
+    } catch (e) { /* unavailable storage: memory only */ }
   }
 
   // The Noxtica-style client (spec §6): one identification per interval;
@@ -89,6 +123,7 @@
   function Client(options) {
     this._agent = new Agent(options);
     this._interval = options.interval >= 0 ? options.interval : DEFAULT_CHECK_INTERVAL_MS;
+    this._storageKey = CHECK_STORAGE_PREFIX + options.publicKey + '|' + this._agent._endpoint;
     this._pending = null;
     this._result = null;
     this._at = -Infinity;
@@ -96,8 +131,14 @@
 
   Client.prototype.checkOnce = function (options) {
     var self = this;
-    if (this._result && now() - this._at < this._interval) return Promise.resolve(this._result);
+    if (this._result && Date.now() - this._at < this._interval) return Promise.resolve(this._result);
     if (this._pending) return this._pending;
+    var stored = readCheck(this._storageKey, this._interval);
+    if (stored) {
+      this._result = stored.result;
+      this._at = stored.at;
+      return Promise.resolve(stored.result);
+    }
     this._pending = this._agent._identify(options).then(function (r) {
       var raw = r.raw;
       var data = raw.products && raw.products.identification && raw.products.identification.data;
@@ -112,8 +153,9 @@
         sealedResult: r.result.sealedResult != null ? r.result.sealedResult : null
       };
       self._result = out;
-      self._at = now();
+      self._at = Date.now();
       self._pending = null;
+      writeCheck(self._storageKey, self._at, out);
       return out;
     }, function (e) {
       self._pending = null;
@@ -132,6 +174,7 @@
   var Argus = {
     version: AGENT_VERSION,
     load: function (options) {
+      options = normalizeOptions(options);
       var problem = checkOptions(options);
       if (problem) return Promise.reject(problem);
       var agent = new Agent(options);
@@ -139,6 +182,7 @@
       return Promise.resolve(agent);
     },
     createClient: function (options) {
+      options = normalizeOptions(options);
       var problem = checkOptions(options);
       if (problem) throw problem;
       return new Client(options);
@@ -146,3 +190,27 @@
   };
 
   window.Argus = Argus;
+
+  // <script data-site-key="pk_…" data-auto-init>: one checkOnce() as soon as the script runs.
+  function autoInit(el) {
+    if (!el || !el.hasAttribute || !el.hasAttribute('data-auto-init')) return;
+    var key = el.getAttribute('data-site-key') || el.getAttribute('data-public-key');
+    var options = { publicKey: key };
+    var endpoint = el.getAttribute('data-endpoint');
+    if (endpoint) options.endpoint = endpoint;
+    var interval = parseInt(el.getAttribute('data-interval') || '', 10);
+    if (interval >= 0) options.interval = interval;
+    function fire(name, detail) {
+      try {
+        window.dispatchEvent(new CustomEvent(name, { detail: detail }));
+      } catch (e) { /* no CustomEvent: the promise still settles */ }
+    }
+    try {
+      Argus.client = Argus.createClient(options);
+      Argus.ready = Argus.client.checkOnce();
+    } catch (e) {
+      Argus.ready = Promise.reject(e);
+    }
+    Argus.ready.then(function (r) { fire('argus:result', r); }, function (e) { fire('argus:error', e); });
+  }
+  autoInit(SCRIPT_ELEMENT);

@@ -13,8 +13,11 @@
   // The script's own URL, read while it is being evaluated (currentScript is
   // null afterwards). The default endpoint is that URL's origin.
   var SCRIPT_SRC = '';
+  // The <script> element itself, for the data-site-key / data-auto-init form.
+  var SCRIPT_ELEMENT = null;
   try {
-    SCRIPT_SRC = (document && document.currentScript && document.currentScript.src) || '';
+    SCRIPT_ELEMENT = (document && document.currentScript) || null;
+    SCRIPT_SRC = (SCRIPT_ELEMENT && SCRIPT_ELEMENT.src) || '';
   } catch (e) {
     SCRIPT_SRC = '';
   }
