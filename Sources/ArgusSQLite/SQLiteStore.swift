@@ -102,6 +102,12 @@ public final class SQLiteStore: ArgusStore {
         }
     }
 
+    public func setRetention(environmentID: String, days: Int) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE environments SET retention_days = ? WHERE id = ?", arguments: [days, environmentID])
+        }
+    }
+
     // MARK: encryption keys
 
     public func encryptionKeys(environmentID: String) async throws -> [EncryptionKeyRecord] {

@@ -24,6 +24,8 @@ public protocol ArgusStore: DeviceStore {
     func environment(id: String) async throws -> EnvironmentRecord?
     func environments() async throws -> [EnvironmentRecord]
     func setOpenResponse(environmentID: String, enabled: Bool) async throws
+    /// Sets how many days events and devices are kept (0: forever).
+    func setRetention(environmentID: String, days: Int) async throws
 
     // MARK: encryption keys (sealed client results)
     func encryptionKeys(environmentID: String) async throws -> [EncryptionKeyRecord]

@@ -38,7 +38,7 @@ struct Bootstrap: AsyncParsableCommand {
 
 struct Environments: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "environments", abstract: "Manage environments.", subcommands: [Create.self, List.self])
+        commandName: "environments", abstract: "Manage environments.", subcommands: [Create.self, List.self, Retention.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an environment.")
@@ -68,10 +68,44 @@ struct Environments: AsyncParsableCommand {
                 let all = try await provisioning(store).runtimeStore.environments()
                 if json {
                     printJSON([
-                        "environments": .array(all.map { ["id": .string($0.id), "name": .string($0.name), "createdAt": .int($0.createdAt)] })
+                        "environments": .array(
+                            all.map {
+                                [
+                                    "id": .string($0.id), "name": .string($0.name), "createdAt": .int($0.createdAt),
+                                    "retentionDays": .int(Int64($0.retentionDays)),
+                                ]
+                            })
                     ])
                 } else {
-                    for e in all { print("\(e.name)\t\(e.id)") }
+                    for e in all { print("\(e.name)\t\(e.id)\tretention \(e.retentionDays) days") }
+                }
+            }
+        }
+    }
+
+    struct Retention: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set how many days an environment keeps events and devices (0: forever; default 365).")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Environment name.") var environment: String
+        @Option(help: "Days to keep (0-36500).") var days: Int
+        @Flag(help: "Print one JSON object.") var json = false
+
+        func validate() throws {
+            guard (0...36_500).contains(days) else { throw ValidationError("--days must be between 0 and 36500") }
+        }
+
+        func run() async throws {
+            try await runCommand {
+                let s = try await provisioning(store).runtimeStore
+                guard let e = try await s.environment(named: environment) else {
+                    throw ConfigurationError("no environment named \(environment)")
+                }
+                try await s.setRetention(environmentID: e.id, days: days)
+                if json {
+                    printJSON(["environment": .string(e.name), "retentionDays": .int(Int64(days))])
+                } else {
+                    print("environment \(e.name) keeps events and devices for \(days == 0 ? "ever" : "\(days) days")")
                 }
             }
         }

@@ -149,4 +149,22 @@ import FoundationNetworking
         #expect(dup.0 != 0)
         #expect(dup.1.isEmpty)
     }
+
+    @Test func retentionIsSetPerEnvironment() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("argus-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try Self.run(["environments", "create", "eu", "--json", "--data-dir", dir]).0 == 0)
+        let set = try Self.run(["environments", "retention", "--environment", "eu", "--days", "30", "--json", "--data-dir", dir])
+        #expect(set.0 == 0)
+        #expect(try JSONParser.parse(set.1)["retentionDays"] == 30)
+        let list = try JSONParser.parse(try Self.run(["environments", "list", "--json", "--data-dir", dir]).1)
+        let eu = list["environments"]?.arrayValue?.first { $0["name"] == "eu" }
+        #expect(eu?["retentionDays"] == 30)
+        let bad = try Self.run(["environments", "retention", "--environment", "eu", "--days", "-3", "--json", "--data-dir", dir])
+        #expect(bad.0 != 0)
+        #expect(bad.1.isEmpty)
+        let missing = try Self.run(["environments", "retention", "--environment", "nope", "--days", "3", "--json", "--data-dir", dir])
+        #expect(missing.0 != 0)
+        #expect(missing.2.contains("nope"))
+    }
 }

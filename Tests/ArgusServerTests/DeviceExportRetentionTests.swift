@@ -124,6 +124,7 @@ final class CountingStore: ArgusStore, @unchecked Sendable {
     func environment(id: String) async throws -> EnvironmentRecord? { try await base.environment(id: id) }
     func environments() async throws -> [EnvironmentRecord] { try await base.environments() }
     func setOpenResponse(environmentID: String, enabled: Bool) async throws { try await base.setOpenResponse(environmentID: environmentID, enabled: enabled) }
+    func setRetention(environmentID: String, days: Int) async throws { try await base.setRetention(environmentID: environmentID, days: days) }
     func encryptionKeys(environmentID: String) async throws -> [EncryptionKeyRecord] { try await base.encryptionKeys(environmentID: environmentID) }
     func saveEncryptionKeys(_ keys: [EncryptionKeyRecord]) async throws { try await base.saveEncryptionKeys(keys) }
     func deleteEncryptionKey(id: String) async throws { try await base.deleteEncryptionKey(id: id) }
