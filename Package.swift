@@ -67,6 +67,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Resources/agent"), .copy("Resources/openapi.yaml")],
             swiftSettings: strict
@@ -76,6 +79,7 @@ let package = Package(
             dependencies: [
                 "ArgusServer", "ArgusIdentification", "ArgusStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
@@ -91,6 +95,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ArgusSDKTests", dependencies: ["ArgusSDK"], swiftSettings: strict),
-        .testTarget(name: "ArgusCLITests", dependencies: ["argus", "ArgusCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ArgusCLITests",
+            dependencies: ["argus", "ArgusCore", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strict),
     ]
 )

@@ -13,6 +13,7 @@ public func buildRouter(_ runtime: ArgusRuntime) -> Router<ArgusRequestContext> 
     EventsController(runtime: runtime).addRoutes(to: router)
     AgentController(assets: runtime.agentAssets, runtime: runtime).addRoutes(to: router)
     AdminController(runtime: runtime).addRoutes(to: router)
+    WebhooksController(runtime: runtime).addRoutes(to: router)
     return router
 }
 

@@ -25,6 +25,17 @@ public struct ArgusConfig: Sendable {
     /// `GET /demo/events/{id}` answers (see AgentController); nil: only when listening on loopback.
     public var demoEventsSetting: Bool?
 
+    /// Webhooks may target loopback/private/link-local addresses (`ARGUS_WEBHOOK_ALLOW_PRIVATE=1`; tests).
+    public var webhookAllowPrivate = false
+    /// Webhook requests in flight per instance (`ARGUS_WEBHOOK_CONCURRENCY`).
+    public var webhookConcurrency = 32
+    /// Timeout of one webhook request (`ARGUS_WEBHOOK_TIMEOUT_MS`, at most 25 s: it must end well inside the lease).
+    public var webhookTimeoutMs: Int64 = 10_000
+    /// How long a claimed delivery belongs to its instance; a dead instance's claims return after it.
+    public var webhookLeaseMs: Int64 = 30_000
+    /// How often an idle dispatcher looks for due deliveries.
+    public var webhookPollMs: Int64 = 250
+
     public var demoEvents: Bool {
         demoEventsSetting ?? (host == "127.0.0.1" || host == "localhost" || host == "::1")
     }
@@ -50,6 +61,9 @@ public struct ArgusConfig: Sendable {
         if let v = env["ARGUS_PUBLIC_KEY_RATE"].flatMap(Double.init), v > 0 { c.publicKeyRate = v }
         if let v = env["ARGUS_PUBLIC_KEY_BURST"].flatMap(Double.init), v >= 1 { c.publicKeyBurst = v }
         if let v = env["ARGUS_DEMO_EVENTS"], !v.isEmpty { c.demoEventsSetting = v == "1" || v.lowercased() == "true" }
+        if let v = env["ARGUS_WEBHOOK_ALLOW_PRIVATE"], !v.isEmpty { c.webhookAllowPrivate = v == "1" || v.lowercased() == "true" }
+        if let v = env["ARGUS_WEBHOOK_CONCURRENCY"].flatMap(Int.init), v >= 1 { c.webhookConcurrency = v }
+        if let v = env["ARGUS_WEBHOOK_TIMEOUT_MS"].flatMap(Int64.init), v >= 100, v <= 25_000 { c.webhookTimeoutMs = v }
         return c
     }
 }

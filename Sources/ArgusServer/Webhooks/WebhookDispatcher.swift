@@ -1,0 +1,173 @@
+import ArgusCore
+import ArgusStorage
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Delivers the webhook outbox: claims due deliveries from the store in
+/// batches (leases, so several instances share the work and a dead
+/// instance's claims come back), sends at most `maxInFlight` at once,
+/// logs every attempt and schedules retries (`WebhookRetryPolicy`).
+///
+/// Memory stays bounded whatever the receivers do: only as many deliveries
+/// are claimed as there are free slots; the rest wait in the database.
+/// Identify never waits for any of this.
+public final class WebhookDispatcher: Service, Sendable {
+    let runtime: ArgusRuntime
+    let sender: any WebhookSender
+    let policy: WebhookRetryPolicy
+    let maxInFlight: Int
+    let claimBatch: Int
+    let leaseMs: Int64
+    let pollMs: Int64
+    let random: @Sendable () -> Double
+    var store: any ArgusStore { runtime.store }
+    var logger: Logger { runtime.logger }
+
+    public static let deliveryIDHeader = "X-Argus-Delivery-Id"
+    public static let eventIDHeader = "X-Argus-Event-Id"
+    public static let attemptHeader = "X-Argus-Delivery-Attempt"
+
+    public init(
+        runtime: ArgusRuntime, sender: (any WebhookSender)? = nil, policy: WebhookRetryPolicy = WebhookRetryPolicy(),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        let c = runtime.config
+        self.runtime = runtime
+        self.sender =
+            sender ?? HTTPWebhookSender(allowPrivate: c.webhookAllowPrivate, timeoutMs: c.webhookTimeoutMs)
+        self.policy = policy
+        self.maxInFlight = max(1, c.webhookConcurrency)
+        self.claimBatch = max(1, min(c.webhookConcurrency, 64))
+        self.leaseMs = c.webhookLeaseMs
+        self.pollMs = c.webhookPollMs
+        self.random = random
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.loop() }
+        await sender.shutdown()
+    }
+
+    func loop() async {
+        // Claim again once a quarter of the slots is free (or on the poll tick), not after every single completion.
+        let refill = max(1, maxInFlight / 4)
+        await withTaskGroup(of: Bool.self) { group in
+            var inFlight = 0
+            var sleeping = false
+            var tick = true
+            while !Task.isCancelled {
+                let free = maxInFlight - inFlight
+                if free > 0, tick || free >= refill {
+                    let requested = min(free, claimBatch)
+                    var claimed = 0
+                    for delivery in await claim(limit: requested) {
+                        group.addTask {
+                            await self.deliver(delivery)
+                            return true
+                        }
+                        claimed += 1
+                    }
+                    inFlight += claimed
+                    // A full batch: more may be due; claim again while slots are free.
+                    if claimed == requested, inFlight < maxInFlight { continue }
+                }
+                tick = false
+                if !sleeping {
+                    sleeping = true
+                    let pollMs = pollMs
+                    group.addTask {
+                        try? await Task.sleep(for: .milliseconds(pollMs))
+                        return false
+                    }
+                }
+                guard let finishedDelivery = await group.next() else { continue }
+                if finishedDelivery {
+                    inFlight -= 1
+                } else {
+                    sleeping = false
+                    tick = true
+                }
+            }
+        }
+    }
+
+    func claim(limit: Int) async -> [ClaimedWebhookDelivery] {
+        do {
+            return try await store.claimWebhookDeliveries(nowMs: runtime.clock.nowMs(), leaseMs: leaseMs, limit: limit)
+        } catch {
+            if !(error is CancellationError) { logger.warning("webhook claim failed", metadata: ["error": "\(error)"]) }
+            return []
+        }
+    }
+
+    /// Claims what is due now and delivers it, waiting for every send; the number delivered or attempted (tests, tools).
+    @discardableResult
+    public func runOnce(limit: Int = 64) async -> Int {
+        let claimed = await claim(limit: limit)
+        await withTaskGroup(of: Void.self) { group in
+            for delivery in claimed { group.addTask { await self.deliver(delivery) } }
+        }
+        return claimed.count
+    }
+
+    /// Builds the signed request (the stored document's exact bytes).
+    func request(for c: ClaimedWebhookDelivery, attempt: Int) throws -> WebhookRequest {
+        let secret = String(decoding: try runtime.secretBox.open(c.endpoint.sealedSecret), as: UTF8.self)
+        var headers: [(String, String)] = [
+            ("Content-Type", "application/json"),
+            ("User-Agent", "Argus-Webhooks/1"),
+            (WebhookSigning.header, WebhookSigning.signature(body: c.document, secret: secret)),
+            (Self.deliveryIDHeader, c.delivery.id),
+            (Self.eventIDHeader, c.delivery.eventID),
+            (Self.attemptHeader, String(attempt)),
+        ]
+        if let user = c.endpoint.basicAuthUser {
+            let password = try c.endpoint.sealedPassword.map { String(decoding: try runtime.secretBox.open($0), as: UTF8.self) } ?? ""
+            headers.append(("Authorization", "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()))
+        }
+        return WebhookRequest(url: c.endpoint.url, body: c.document, headers: headers)
+    }
+
+    func deliver(_ c: ClaimedWebhookDelivery) async {
+        let number = c.delivery.attempts + 1
+        let startedAt = runtime.clock.nowMs()
+        let started = ContinuousClock.now
+        let response: WebhookResponse
+        do {
+            response = await sender.send(try request(for: c, attempt: number))
+        } catch {
+            response = WebhookResponse(statusCode: nil, error: "cannot open the endpoint's secret: \(error)")
+        }
+        let elapsed = ContinuousClock.now - started
+        let latencyMs = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let outcome: WebhookCompletion.Outcome
+        if response.isSuccess {
+            outcome = .delivered
+        } else {
+            switch policy.afterFailure(attempt: number, nowMs: runtime.clock.nowMs(), queuedAtMs: c.delivery.queuedAt, unit: random()) {
+            case .retry(let at): outcome = .retry(atMs: at)
+            case .giveUp: outcome = .failed
+            }
+        }
+        let completion = WebhookCompletion(
+            deliveryID: c.delivery.id, leaseToken: c.leaseToken,
+            attempt: WebhookAttemptRecord(
+                deliveryID: c.delivery.id, number: number, startedAt: startedAt, latencyMs: latencyMs,
+                statusCode: response.statusCode, error: response.error),
+            outcome: outcome)
+        do {
+            let kept = try await store.completeWebhookDelivery(completion)
+            if !kept {
+                logger.notice("webhook lease lost before completion", metadata: ["delivery": .string(c.delivery.id)])
+            }
+            if outcome == .failed {
+                logger.warning(
+                    "webhook delivery failed for good", metadata: ["delivery": .string(c.delivery.id), "endpoint": .string(c.endpoint.id)])
+            }
+        } catch {
+            // The lease runs out and the delivery is claimed again: at least once.
+            logger.warning("cannot record webhook attempt", metadata: ["delivery": .string(c.delivery.id), "error": "\(error)"])
+        }
+    }
+}
