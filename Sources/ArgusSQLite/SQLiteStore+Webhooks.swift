@@ -163,13 +163,13 @@ extension SQLiteStore {
     public func completeWebhookDelivery(_ c: WebhookCompletion) async throws -> Bool {
         try await pool.write { db in
             let a = c.attempt
-            // The attempt happened, lease or not: it is logged either way.
+            // The attempt happened, lease or not: it is logged either way (unless the endpoint was deleted meanwhile).
             try db.execute(
                 sql: """
                     INSERT INTO webhook_attempts (delivery_id, number, started_at, latency_ms, status_code, error)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?)
                     """,
-                arguments: [c.deliveryID, a.number, a.startedAt, a.latencyMs, a.statusCode, a.error])
+                arguments: [c.deliveryID, a.number, a.startedAt, a.latencyMs, a.statusCode, a.error, c.deliveryID])
             let status: WebhookDeliveryStatus
             var next = a.startedAt
             var deliveredAt: Int64?

@@ -153,6 +153,18 @@ public struct WebhookCompletion: Sendable {
         case delivered
         case retry(atMs: Int64)
         case failed
+
+        public enum Kind: String, Sendable, CaseIterable {
+            case delivered, retry, failed
+        }
+
+        public var kind: Kind {
+            switch self {
+            case .delivered: return .delivered
+            case .retry: return .retry
+            case .failed: return .failed
+            }
+        }
     }
 
     public var deliveryID: String

@@ -340,6 +340,11 @@ final class Receiver: Sendable {
                     }
                 }
                 await dispatcher.sender.shutdown()
+                var metrics: [UInt8] = []
+                h.runtime.metrics.emit(into: &metrics)
+                let text = String(decoding: metrics, as: UTF8.self)
+                #expect(text.contains(#"argus_webhook_attempts_total{result="delivered"} 1"#), "\(text)")
+                #expect(text.contains(#"argus_webhook_attempts_total{result="retry"} 2"#))
                 let got = receiver.received.withLock { $0 }
                 #expect(got.count == 3)
                 let last = try #require(got.last)

@@ -2,6 +2,7 @@ import ArgusCore
 import ArgusStorage
 import Foundation
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// Delivers the webhook outbox: claims due deliveries from the store in
@@ -21,6 +22,8 @@ public final class WebhookDispatcher: Service, Sendable {
     let leaseMs: Int64
     let pollMs: Int64
     let random: @Sendable () -> Double
+    /// `argus_webhook_attempts_total{result="delivered"|"retry"|"failed"}` ("failed": given up after the horizon).
+    let attempts: [WebhookCompletion.Outcome.Kind: Counter]
     var store: any ArgusStore { runtime.store }
     var logger: Logger { runtime.logger }
 
@@ -42,6 +45,15 @@ public final class WebhookDispatcher: Service, Sendable {
         self.leaseMs = c.webhookLeaseMs
         self.pollMs = c.webhookPollMs
         self.random = random
+        var attempts: [WebhookCompletion.Outcome.Kind: Counter] = [:]
+        for kind in WebhookCompletion.Outcome.Kind.allCases {
+            attempts[kind] = runtime.metrics.makeCounter(
+                descriptor: .init(
+                    namespace: "argus", metricName: "webhook_attempts", unitName: "total",
+                    helpText: "Webhook delivery attempts by result"),
+                labels: [("result", kind.rawValue)])
+        }
+        self.attempts = attempts
     }
 
     public func run() async throws {
@@ -156,6 +168,7 @@ public final class WebhookDispatcher: Service, Sendable {
                 deliveryID: c.delivery.id, number: number, startedAt: startedAt, latencyMs: latencyMs,
                 statusCode: response.statusCode, error: response.error),
             outcome: outcome)
+        attempts[outcome.kind]?.increment()
         do {
             let kept = try await store.completeWebhookDelivery(completion)
             if !kept {
