@@ -396,6 +396,14 @@ final class Receiver: Sendable {
         }
     }
 
+    @Test func plainHTTPConnectsToTheCheckedAddress() throws {
+        let url = try #require(URLComponents(string: "http://hooks.example:8080/a%20b/c?x=1&y=%2F"))
+        #expect(HTTPWebhookSender.pinnedURL(url, address: "93.184.216.34") == "http://93.184.216.34:8080/a%20b/c?x=1&y=%2F")
+        #expect(
+            HTTPWebhookSender.pinnedURL(try #require(URLComponents(string: "http://hooks.example")), address: "2606:2800::1")
+                == "http://[2606:2800::1]")
+    }
+
     @Test func aStuckReceiverHoldsOnlyBoundedWorkAndNeverBlocksIdentify() async throws {
         var config = ArgusConfig()
         config.webhookConcurrency = 4

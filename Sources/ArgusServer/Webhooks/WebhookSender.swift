@@ -54,10 +54,11 @@ public final class HTTPWebhookSender: WebhookSender {
     }
 
     public func send(_ r: WebhookRequest) async -> WebhookResponse {
-        guard var components = URLComponents(string: r.url), let scheme = components.scheme?.lowercased(),
+        guard let components = URLComponents(string: r.url), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else { return WebhookResponse(statusCode: nil, error: "invalid URL") }
         var headers = HTTPHeaders(r.headers)
+        var target = r.url
         if !allowPrivate {
             let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
             let addresses: [String]
@@ -77,10 +78,9 @@ public final class HTTPWebhookSender: WebhookSender {
             if scheme == "http", IPAddress.bytes(bareHost) == nil {
                 // Connect to the address just checked, so a second lookup cannot answer differently.
                 headers.replaceOrAdd(name: "Host", value: components.port.map { "\(host):\($0)" } ?? host)
-                components.host = IPAddress.isIPv6(addresses[0]) ? "[\(addresses[0])]" : addresses[0]
+                target = Self.pinnedURL(components, address: addresses[0])
             }
         }
-        guard let target = components.string else { return WebhookResponse(statusCode: nil, error: "invalid URL") }
         var request = HTTPClientRequest(url: target)
         request.method = .POST
         request.headers = headers
@@ -96,6 +96,13 @@ public final class HTTPWebhookSender: WebhookSender {
         } catch {
             return WebhookResponse(statusCode: nil, error: Self.describe(error))
         }
+    }
+
+    /// The plain-HTTP URL with its host replaced by a checked address (the Host header keeps the name).
+    static func pinnedURL(_ components: URLComponents, address: String) -> String {
+        let host = IPAddress.isIPv6(address) ? "[\(address)]" : address
+        return "http://\(host)\(components.port.map { ":\($0)" } ?? "")\(components.percentEncodedPath)"
+            + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
     }
 
     static func describe(_ error: any Error) -> String {
