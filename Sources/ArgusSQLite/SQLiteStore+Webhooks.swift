@@ -161,37 +161,46 @@ extension SQLiteStore {
     }
 
     public func completeWebhookDelivery(_ c: WebhookCompletion) async throws -> Bool {
-        try await pool.write { db in
-            let a = c.attempt
-            // The attempt happened, lease or not: it is logged either way (unless the endpoint was deleted meanwhile).
-            try db.execute(
+        try await completeWebhookDeliveries([c]).first ?? false
+    }
+
+    public func completeWebhookDeliveries(_ completions: [WebhookCompletion]) async throws -> [Bool] {
+        guard !completions.isEmpty else { return [] }
+        return try await pool.write { db in
+            let log = try db.cachedStatement(
                 sql: """
                     INSERT INTO webhook_attempts (delivery_id, number, started_at, latency_ms, status_code, error)
                     SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?)
-                    """,
-                arguments: [c.deliveryID, a.number, a.startedAt, a.latencyMs, a.statusCode, a.error, c.deliveryID])
-            let status: WebhookDeliveryStatus
-            var next = a.startedAt
-            var deliveredAt: Int64?
-            switch c.outcome {
-            case .delivered:
-                status = .delivered
-                deliveredAt = a.startedAt + a.latencyMs
-            case .retry(let at):
-                status = .pending
-                next = at
-            case .failed: status = .failed
-            }
-            try db.execute(
+                    """)
+            let update = try db.cachedStatement(
                 sql: """
                     UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, lease_token = NULL,
                       last_attempt_at = ?, last_status_code = ?, last_error = ?, delivered_at = ?
                     WHERE id = ? AND lease_token = ? AND status = 'pending'
-                    """,
-                arguments: [
+                    """)
+            var kept: [Bool] = []
+            for c in completions {
+                let a = c.attempt
+                // The attempt happened, lease or not: it is logged either way (unless the endpoint was deleted meanwhile).
+                try log.execute(arguments: [c.deliveryID, a.number, a.startedAt, a.latencyMs, a.statusCode, a.error, c.deliveryID])
+                let status: WebhookDeliveryStatus
+                var next = a.startedAt
+                var deliveredAt: Int64?
+                switch c.outcome {
+                case .delivered:
+                    status = .delivered
+                    deliveredAt = a.startedAt + a.latencyMs
+                case .retry(let at):
+                    status = .pending
+                    next = at
+                case .failed: status = .failed
+                }
+                try update.execute(arguments: [
                     status.rawValue, next, a.startedAt, a.statusCode, a.error, deliveredAt, c.deliveryID, c.leaseToken,
                 ])
-            return db.changesCount > 0
+                kept.append(db.changesCount > 0)
+            }
+            return kept
         }
     }
 

@@ -26,6 +26,8 @@ public protocol WebhookStore: Sendable {
     func claimWebhookDeliveries(nowMs: Int64, leaseMs: Int64, limit: Int) async throws -> [ClaimedWebhookDelivery]
     /// Records an attempt and its outcome; false (and no change of state) when the lease was lost.
     func completeWebhookDelivery(_ completion: WebhookCompletion) async throws -> Bool
+    /// Several completions in one transaction (workers batch them); for each, whether its lease still held.
+    func completeWebhookDeliveries(_ completions: [WebhookCompletion]) async throws -> [Bool]
 
     /// The endpoint's deliveries, newest first, optionally of one status, before the `before` delivery id (paging).
     func webhookDeliveries(endpointID: String, status: WebhookDeliveryStatus?, limit: Int, before: String?) async throws

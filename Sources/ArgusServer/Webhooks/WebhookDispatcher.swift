@@ -62,22 +62,23 @@ public final class WebhookDispatcher: Service, Sendable {
     }
 
     func loop() async {
-        // Claim again once a quarter of the slots is free (or on the poll tick), not after every single completion.
+        // Claim again once a quarter of the slots is free (or on the poll tick), not after every single
+        // completion; completions gathered meanwhile are written in one transaction just before.
         let refill = max(1, maxInFlight / 4)
-        await withTaskGroup(of: Bool.self) { group in
+        var finished: [WebhookCompletion] = []
+        await withTaskGroup(of: WebhookCompletion?.self) { group in
             var inFlight = 0
             var sleeping = false
             var tick = true
             while !Task.isCancelled {
                 let free = maxInFlight - inFlight
                 if free > 0, tick || free >= refill {
+                    await record(finished)
+                    finished.removeAll(keepingCapacity: true)
                     let requested = min(free, claimBatch)
                     var claimed = 0
                     for delivery in await claim(limit: requested) {
-                        group.addTask {
-                            await self.deliver(delivery)
-                            return true
-                        }
+                        group.addTask { await self.attempt(delivery) }
                         claimed += 1
                     }
                     inFlight += claimed
@@ -90,18 +91,24 @@ public final class WebhookDispatcher: Service, Sendable {
                     let pollMs = pollMs
                     group.addTask {
                         try? await Task.sleep(for: .milliseconds(pollMs))
-                        return false
+                        return nil
                     }
                 }
-                guard let finishedDelivery = await group.next() else { continue }
-                if finishedDelivery {
+                switch await group.next() {
+                case .some(.some(let completion)):
                     inFlight -= 1
-                } else {
+                    finished.append(completion)
+                case .some(.none):
                     sleeping = false
                     tick = true
+                case .none: continue
                 }
             }
+            for await completion in group { if let completion { finished.append(completion) } }
         }
+        // Shutting down: record what finished, outside the cancelled task (a failure only means a resend after the lease).
+        let last = finished
+        await Task { await self.record(last) }.value
     }
 
     func claim(limit: Int) async -> [ClaimedWebhookDelivery] {
@@ -117,9 +124,13 @@ public final class WebhookDispatcher: Service, Sendable {
     @discardableResult
     public func runOnce(limit: Int = 64) async -> Int {
         let claimed = await claim(limit: limit)
-        await withTaskGroup(of: Void.self) { group in
-            for delivery in claimed { group.addTask { await self.deliver(delivery) } }
+        let finished = await withTaskGroup(of: WebhookCompletion.self) { group in
+            for delivery in claimed { group.addTask { await self.attempt(delivery) } }
+            var all: [WebhookCompletion] = []
+            for await completion in group { all.append(completion) }
+            return all
         }
+        await record(finished)
         return claimed.count
     }
 
@@ -141,7 +152,8 @@ public final class WebhookDispatcher: Service, Sendable {
         return WebhookRequest(url: c.endpoint.url, body: c.document, headers: headers)
     }
 
-    func deliver(_ c: ClaimedWebhookDelivery) async {
+    /// Sends one delivery and decides what happens next; the caller records the result.
+    func attempt(_ c: ClaimedWebhookDelivery) async -> WebhookCompletion {
         let number = c.delivery.attempts + 1
         let startedAt = runtime.clock.nowMs()
         let started = ContinuousClock.now
@@ -162,25 +174,30 @@ public final class WebhookDispatcher: Service, Sendable {
             case .giveUp: outcome = .failed
             }
         }
-        let completion = WebhookCompletion(
+        attempts[outcome.kind]?.increment()
+        if outcome == .failed {
+            logger.warning(
+                "webhook delivery failed for good", metadata: ["delivery": .string(c.delivery.id), "endpoint": .string(c.endpoint.id)])
+        }
+        return WebhookCompletion(
             deliveryID: c.delivery.id, leaseToken: c.leaseToken,
             attempt: WebhookAttemptRecord(
                 deliveryID: c.delivery.id, number: number, startedAt: startedAt, latencyMs: latencyMs,
                 statusCode: response.statusCode, error: response.error),
             outcome: outcome)
-        attempts[outcome.kind]?.increment()
+    }
+
+    /// Writes finished attempts in one transaction. If that fails, the leases run out and the
+    /// deliveries are sent again: at least once.
+    func record(_ completions: [WebhookCompletion]) async {
+        guard !completions.isEmpty else { return }
         do {
-            let kept = try await store.completeWebhookDelivery(completion)
-            if !kept {
-                logger.notice("webhook lease lost before completion", metadata: ["delivery": .string(c.delivery.id)])
-            }
-            if outcome == .failed {
-                logger.warning(
-                    "webhook delivery failed for good", metadata: ["delivery": .string(c.delivery.id), "endpoint": .string(c.endpoint.id)])
+            let kept = try await store.completeWebhookDeliveries(completions)
+            for (c, held) in zip(completions, kept) where !held {
+                logger.notice("webhook lease lost before completion", metadata: ["delivery": .string(c.deliveryID)])
             }
         } catch {
-            // The lease runs out and the delivery is claimed again: at least once.
-            logger.warning("cannot record webhook attempt", metadata: ["delivery": .string(c.delivery.id), "error": "\(error)"])
+            logger.warning("cannot record webhook attempts", metadata: ["count": "\(completions.count)", "error": "\(error)"])
         }
     }
 }
