@@ -69,6 +69,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Resources/agent"), .copy("Resources/openapi.yaml")],
             swiftSettings: strict
@@ -78,6 +81,7 @@ let package = Package(
             dependencies: [
                 "ArgusServer", "ArgusIdentification", "ArgusSignals", "ArgusStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
@@ -95,6 +99,9 @@ let package = Package(
         .testTarget(
             name: "ArgusSignalsTests", dependencies: ["ArgusSignals", "ArgusCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ArgusSDKTests", dependencies: ["ArgusSDK"], swiftSettings: strict),
-        .testTarget(name: "ArgusCLITests", dependencies: ["argus", "ArgusCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ArgusCLITests",
+            dependencies: ["argus", "ArgusCore", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strict),
     ]
 )

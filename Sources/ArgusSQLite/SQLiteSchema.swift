@@ -139,6 +139,50 @@ enum SQLiteSchema {
                     END;
                     """)
         }
+        m.registerMigration("v5_webhooks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_endpoints (
+                      id TEXT PRIMARY KEY,
+                      environment_id TEXT NOT NULL REFERENCES environments(id),
+                      url TEXT NOT NULL,
+                      basic_auth_user TEXT,
+                      sealed_password BLOB,
+                      sealed_secret BLOB NOT NULL,
+                      enabled INTEGER NOT NULL DEFAULT 1,
+                      filter TEXT NOT NULL DEFAULT '{}',
+                      created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX webhook_endpoints_environment ON webhook_endpoints(environment_id, enabled);
+                    -- The outbox: one row per (event, endpoint), written in the event's transaction.
+                    CREATE TABLE webhook_deliveries (
+                      id TEXT PRIMARY KEY,
+                      endpoint_id TEXT NOT NULL,
+                      event_id TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      attempts INTEGER NOT NULL DEFAULT 0,
+                      queued_at INTEGER NOT NULL,
+                      next_attempt_at INTEGER NOT NULL,
+                      lease_token TEXT,
+                      last_attempt_at INTEGER,
+                      last_status_code INTEGER,
+                      last_error TEXT,
+                      delivered_at INTEGER
+                    );
+                    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+                    CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, status, id);
+                    CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);
+                    CREATE TABLE webhook_attempts (
+                      delivery_id TEXT NOT NULL,
+                      number INTEGER NOT NULL,
+                      started_at INTEGER NOT NULL,
+                      latency_ms INTEGER NOT NULL,
+                      status_code INTEGER,
+                      error TEXT
+                    );
+                    CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, started_at);
+                    """)
+        }
         return m
     }
 }

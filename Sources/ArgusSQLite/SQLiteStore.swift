@@ -268,6 +268,7 @@ public final class SQLiteStore: ArgusStore {
                 try upsertVisitor.execute(arguments: [
                     v.environmentID, v.id, v.firstSeenAt, v.lastSeenAt, v.eventCount, Data(v.profile),
                 ])
+                try Self.enqueueWebhookDeliveries(db, event: e)  // the outbox rows commit with their event
             }
         }
         }
@@ -377,6 +378,7 @@ public final class SQLiteStore: ArgusStore {
             var events = 0
             var visitors = 0
             for id in ids {
+                try Self.dropWebhookDeliveries(db, environmentID: environmentID, visitorID: id)
                 try db.execute(sql: "DELETE FROM events WHERE environment_id = ? AND visitor_id = ?", arguments: [environmentID, id])
                 events += db.changesCount
                 try db.execute(sql: "DELETE FROM visitors WHERE environment_id = ? AND id = ?", arguments: [environmentID, id])

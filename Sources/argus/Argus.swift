@@ -10,6 +10,7 @@ struct Argus: AsyncParsableCommand {
         abstract: "Argus: self-hosted device intelligence.",
         subcommands: [
             Serve.self, Bootstrap.self, Environments.self, Keys.self, EncryptionKeysCommand.self, OpenResponseCommand.self,
+            WebhooksCommand.self, BenchmarkWebhookSink.self,
             Replay.self, BenchmarkEngine.self, BenchmarkSeal.self, BenchmarkSignals.self,
         ])
 }

@@ -125,6 +125,26 @@ final class CountingStore: ArgusStore, @unchecked Sendable {
     func environments() async throws -> [EnvironmentRecord] { try await base.environments() }
     func setOpenResponse(environmentID: String, enabled: Bool) async throws { try await base.setOpenResponse(environmentID: environmentID, enabled: enabled) }
     func setRetention(environmentID: String, days: Int) async throws { try await base.setRetention(environmentID: environmentID, days: days) }
+    // WebhookStore: passed through.
+    func createWebhook(_ endpoint: WebhookEndpointRecord) async throws { try await base.createWebhook(endpoint) }
+    func webhook(id: String) async throws -> WebhookEndpointRecord? { try await base.webhook(id: id) }
+    func webhooks(environmentID: String) async throws -> [WebhookEndpointRecord] { try await base.webhooks(environmentID: environmentID) }
+    func updateWebhook(_ endpoint: WebhookEndpointRecord) async throws -> Bool { try await base.updateWebhook(endpoint) }
+    func deleteWebhook(id: String) async throws -> Bool { try await base.deleteWebhook(id: id) }
+    func claimWebhookDeliveries(nowMs: Int64, leaseMs: Int64, limit: Int) async throws -> [ClaimedWebhookDelivery] {
+        try await base.claimWebhookDeliveries(nowMs: nowMs, leaseMs: leaseMs, limit: limit)
+    }
+    func completeWebhookDelivery(_ completion: WebhookCompletion) async throws -> Bool { try await base.completeWebhookDelivery(completion) }
+    func completeWebhookDeliveries(_ completions: [WebhookCompletion]) async throws -> [Bool] { try await base.completeWebhookDeliveries(completions) }
+    func webhookDeliveries(endpointID: String, status: WebhookDeliveryStatus?, limit: Int, before: String?) async throws -> [WebhookDeliveryRecord] {
+        try await base.webhookDeliveries(endpointID: endpointID, status: status, limit: limit, before: before)
+    }
+    func webhookDelivery(id: String) async throws -> WebhookDeliveryRecord? { try await base.webhookDelivery(id: id) }
+    func webhookAttempts(deliveryID: String) async throws -> [WebhookAttemptRecord] { try await base.webhookAttempts(deliveryID: deliveryID) }
+    func redeliverWebhookDeliveries(endpointID: String, deliveryID: String?, nowMs: Int64) async throws -> Int {
+        try await base.redeliverWebhookDeliveries(endpointID: endpointID, deliveryID: deliveryID, nowMs: nowMs)
+    }
+    func webhookDeliveryCounts(endpointID: String) async throws -> [WebhookDeliveryStatus: Int] { try await base.webhookDeliveryCounts(endpointID: endpointID) }
     func encryptionKeys(environmentID: String) async throws -> [EncryptionKeyRecord] { try await base.encryptionKeys(environmentID: environmentID) }
     func saveEncryptionKeys(_ keys: [EncryptionKeyRecord]) async throws { try await base.saveEncryptionKeys(keys) }
     func deleteEncryptionKey(id: String) async throws { try await base.deleteEncryptionKey(id: id) }

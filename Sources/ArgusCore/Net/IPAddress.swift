@@ -31,4 +31,15 @@ public enum IPAddress {
     }
 
     public static func isIPv6(_ text: String) -> Bool { text.contains(":") }
+
+    /// The address's bytes in network order (4 or 16), or nil if `text` is not an address.
+    public static func bytes(_ input: some StringProtocol) -> [UInt8]? {
+        let s = input.trimmingCharacters(in: .whitespaces)
+        guard !s.isEmpty, s.utf8.count <= 45 else { return nil }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, s, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, s, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
 }

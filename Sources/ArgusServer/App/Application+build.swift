@@ -15,6 +15,7 @@ public func buildRouter(_ runtime: ArgusRuntime) -> Router<ArgusRequestContext> 
     AdminController(runtime: runtime).addRoutes(to: router)
     DeviceController(runtime: runtime).addRoutes(to: router)
     ExportController(runtime: runtime).addRoutes(to: router)
+    WebhooksController(runtime: runtime).addRoutes(to: router)
     return router
 }
 

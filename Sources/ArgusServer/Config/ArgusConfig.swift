@@ -49,6 +49,17 @@ public struct ArgusConfig: Sendable {
     public var zoneTab: String?
     public static let systemZoneTab = "/usr/share/zoneinfo/zone.tab"
 
+    /// Webhooks may target loopback/private/link-local addresses (`ARGUS_WEBHOOK_ALLOW_PRIVATE=1`; tests).
+    public var webhookAllowPrivate = false
+    /// Webhook requests in flight per instance (`ARGUS_WEBHOOK_CONCURRENCY`).
+    public var webhookConcurrency = 32
+    /// Timeout of one webhook request (`ARGUS_WEBHOOK_TIMEOUT_MS`, at most 25 s: it must end well inside the lease).
+    public var webhookTimeoutMs: Int64 = 10_000
+    /// How long a claimed delivery belongs to its instance; a dead instance's claims return after it.
+    public var webhookLeaseMs: Int64 = 30_000
+    /// How often an idle dispatcher looks for due deliveries.
+    public var webhookPollMs: Int64 = 250
+
     public var demoEvents: Bool {
         demoEventsSetting ?? (host == "127.0.0.1" || host == "localhost" || host == "::1")
     }
@@ -85,6 +96,9 @@ public struct ArgusConfig: Sendable {
         if let v = env["ARGUS_RETENTION_INTERVAL_SECONDS"].flatMap(Int.init), v > 0 { c.retentionIntervalSeconds = v }
         if let v = env["ARGUS_RETENTION_BATCH_SIZE"].flatMap(Int.init), v > 0 { c.retentionBatchSize = v }
         if let v = env["ARGUS_EXPORT_PAGE_SIZE"].flatMap(Int.init), (1...10_000).contains(v) { c.exportPageSize = v }
+        if let v = env["ARGUS_WEBHOOK_ALLOW_PRIVATE"], !v.isEmpty { c.webhookAllowPrivate = v == "1" || v.lowercased() == "true" }
+        if let v = env["ARGUS_WEBHOOK_CONCURRENCY"].flatMap(Int.init), v >= 1 { c.webhookConcurrency = v }
+        if let v = env["ARGUS_WEBHOOK_TIMEOUT_MS"].flatMap(Int64.init), v >= 100, v <= 25_000 { c.webhookTimeoutMs = v }
         return c
     }
 }
