@@ -47,6 +47,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // BIN risk: the BIN table, time zone countries and the score (pure, no I/O).
+        .target(name: "ArgusRisk", dependencies: ["ArgusCore"], swiftSettings: strict),
+        // A small Redis client (RESP2 on SwiftNIO): cache, rate limits, replay guards.
+        .target(
+            name: "ArgusRedis",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         // The storage protocol and its records: no database types.
         .target(name: "ArgusStorage", dependencies: ["ArgusCore"], swiftSettings: strict),
         // The embedded SQLite implementation (GRDB).
@@ -59,8 +67,9 @@ let package = Package(
         .target(
             name: "ArgusServer",
             dependencies: [
-                "ArgusCore", "ArgusIdentification", "ArgusStorage", "ArgusSQLite",
+                "ArgusCore", "ArgusIdentification", "ArgusStorage", "ArgusSQLite", "ArgusRisk", "ArgusRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -68,13 +77,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Resources/agent"), .copy("Resources/openapi.yaml")],
+            resources: [.copy("Resources/agent"), .copy("Resources/openapi.yaml"), .copy("Resources/risk")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusServer", "ArgusIdentification", "ArgusStorage",
+                "ArgusServer", "ArgusIdentification", "ArgusStorage", "ArgusRisk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -85,11 +94,13 @@ let package = Package(
         .testTarget(
             name: "ArgusServerTests",
             dependencies: [
-                "ArgusServer", "ArgusSQLite", "ArgusSDK",
+                "ArgusServer", "ArgusSQLite", "ArgusSDK", "ArgusRisk", "ArgusRedis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "ArgusRiskTests", dependencies: ["ArgusRisk", "ArgusCore"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "ArgusRedisTests", dependencies: ["ArgusRedis"], swiftSettings: strict),
         .testTarget(name: "ArgusSDKTests", dependencies: ["ArgusSDK"], swiftSettings: strict),
         .testTarget(name: "ArgusCLITests", dependencies: ["argus", "ArgusCore"], swiftSettings: strict),
     ]

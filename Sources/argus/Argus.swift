@@ -10,7 +10,7 @@ struct Argus: AsyncParsableCommand {
         abstract: "Argus: self-hosted device intelligence.",
         subcommands: [
             Serve.self, Bootstrap.self, Environments.self, Keys.self, EncryptionKeysCommand.self, OpenResponseCommand.self,
-            Replay.self, BenchmarkEngine.self, BenchmarkSeal.self,
+            Replay.self, BenchmarkEngine.self, BenchmarkSeal.self, BenchmarkBIN.self,
         ])
 }
 

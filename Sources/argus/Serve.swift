@@ -37,7 +37,10 @@ struct Serve: AsyncParsableCommand {
             }
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: app), .init(service: SealCountFlusher(runtime: runtime))],
+                    services: [
+                        .init(service: app), .init(service: SealCountFlusher(runtime: runtime)),
+                        .init(service: PrefetchWorker(pipeline: runtime.prefetch)),
+                    ],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
             logger.info("stopped")

@@ -13,6 +13,8 @@ public func buildRouter(_ runtime: ArgusRuntime) -> Router<ArgusRequestContext> 
     EventsController(runtime: runtime).addRoutes(to: router)
     AgentController(assets: runtime.agentAssets, runtime: runtime).addRoutes(to: router)
     AdminController(runtime: runtime).addRoutes(to: router)
+    IngestController(runtime: runtime).addRoutes(to: router)
+    RiskController(runtime: runtime).addRoutes(to: router)
     return router
 }
 
