@@ -153,4 +153,35 @@ import Testing
         let again = try SQLiteStore(directory: h.directory)
         #expect(try await again.observeBIN("444444", subjects: ["user:a"], at: t + 60, since: [t, t]) == [[3, 3]])
     }
+
+    @Test func anotherBINTableThroughTheConfiguration() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("argus-bin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("good.csv")
+        try Data("iin_start,iin_end,scheme,type,prepaid,country,bank_name\n411111,411119,visa,debit,Y,NL,\"Bank, Test\"\n".utf8).write(to: good)
+        var config = ArgusConfig()
+        config.binTablePath = good.path
+        let h = try await Harness.make(config: config)
+        defer { h.remove() }
+        let risk = try await h.secretKey([.risk])
+        try await h.app.test(.router) { client in
+            let r = try await score(client, risk, #"{"bin":"41111512"}"#)
+            #expect(r.json["bin_record"]?["iin_end"] == "411119")
+            #expect(r.json["bin_record"]?["bank"]?["name"] == "Bank, Test")
+            #expect(r.json["reasons"] == ["prepaid_card"])
+            // The bundled table is not used.
+            #expect(try await score(client, risk, #"{"bin":"341142"}"#).json["reasons"] == ["unknown_bin"])
+        }
+        // A bad table stops the start, naming the line.
+        let bad = dir.appendingPathComponent("bad.csv")
+        try Data("iin_start,country\n411111,NL\n4111x1,NL\n".utf8).write(to: bad)
+        config.binTablePath = bad.path
+        do {
+            _ = try await Harness.make(config: config)
+            Issue.record("started with a bad BIN table")
+        } catch {
+            #expect("\(error)".contains("line 3"))
+        }
+    }
 }

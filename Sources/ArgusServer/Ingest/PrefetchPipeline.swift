@@ -54,15 +54,12 @@ public final class PrefetchPipeline: Sendable {
 
     /// The BIN table at `path` (`ARGUS_BIN_TABLE`), else the bundled one.
     public static func loadBINTable(path: String?) throws -> BINTable {
+        guard let path else { return try bundledBINTable.get() }
         let csv: String
-        if let path {
-            do {
-                csv = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw ConfigurationError("ARGUS_BIN_TABLE: cannot read \(path): \(error.localizedDescription)")
-            }
-        } else {
-            csv = try resource("bin-ranges", "csv")
+        do {
+            csv = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError("ARGUS_BIN_TABLE: cannot read \(path): \(error.localizedDescription)")
         }
         do {
             return try BINTable(csv: csv)
@@ -72,9 +69,17 @@ public final class PrefetchPipeline: Sendable {
     }
 
     /// The bundled time zone → country table.
-    public static func loadTimezones() throws -> TimezoneCountries {
-        TimezoneCountries(tsv: try resource("zone-countries", "tsv"))
+    public static func loadTimezones() throws -> TimezoneCountries { try bundledTimezones.get() }
+
+    /// Parsed once per process (every runtime of a test process shares them).
+    static let bundledBINTable = Result<BINTable, any Error> {
+        do {
+            return try BINTable(csv: try resource("bin-ranges", "csv"))
+        } catch {
+            throw ConfigurationError("the bundled BIN table: \(error)")
+        }
     }
+    static let bundledTimezones = Result<TimezoneCountries, any Error> { TimezoneCountries(tsv: try resource("zone-countries", "tsv")) }
 
     static func resource(_ name: String, _ ext: String) throws -> String {
         guard let url = Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "risk") else {
