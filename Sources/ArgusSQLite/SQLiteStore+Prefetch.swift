@@ -29,7 +29,15 @@ extension SQLiteStore {
     }
 
     public func claimDuePrefetches(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [PrefetchTask] {
-        try await pool.write { db in
+        // The worker asks every 100 ms: a read answers the usual "nothing due" without taking the write lock.
+        let due = try await pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM prefetch_tasks WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ?)",
+                arguments: [now, now]) ?? false
+        }
+        guard due else { return [] }
+        return try await pool.write { db in
             try Row.fetchAll(
                 db,
                 sql: """

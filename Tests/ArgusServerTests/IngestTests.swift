@@ -241,6 +241,26 @@ extension Harness {
         }
     }
 
+    @Test func aClaimedTaskIsLeasedToOneWorker() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        let store = h.runtime.store
+        let t: Int64 = 5_000
+        _ = try await store.insertPrefetch(PrefetchTask(requestID: "r1", environmentID: nil, subscriberID: 1, sessionID: "s", userID: "u", createdAt: t))
+        #expect(try await store.claimDuePrefetches(now: t - 1, leaseUntil: t + 100, limit: 10) == [])
+        #expect(try await store.claimDuePrefetches(now: t, leaseUntil: t + 100, limit: 10).map(\.requestID) == ["r1"])
+        // Another instance, while the lease holds: nothing.
+        #expect(try await store.claimDuePrefetches(now: t + 99, leaseUntil: t + 199, limit: 10) == [])
+        // The first worker died: after the lease, another takes it.
+        #expect(try await store.claimDuePrefetches(now: t + 100, leaseUntil: t + 200, limit: 10).map(\.requestID) == ["r1"])
+        // Saving progress releases the lease.
+        var task = try #require(try await store.prefetch(requestID: "r1"))
+        task.attempts = 1
+        task.nextAttemptAt = t + 150
+        try await store.updatePrefetch(task)
+        #expect(try await store.claimDuePrefetches(now: t + 150, leaseUntil: t + 300, limit: 10).map(\.attempts) == [1])
+    }
+
     @Test func theEmbeddedCacheIsBoundedAndExpires() async throws {
         let clock = TestClock()
         let cache = EmbeddedPrefetchCache(capacity: 3, clock: clock.clock)
