@@ -49,6 +49,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // BIN risk: the BIN table, time zone countries and the score (pure, no I/O).
+        .target(name: "ArgusRisk", dependencies: ["ArgusCore"], swiftSettings: strict),
+        // A small Redis client (RESP2 on SwiftNIO): cache, rate limits, replay guards.
+        .target(
+            name: "ArgusRedis",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         // The storage protocol and its records: no database types.
         .target(name: "ArgusStorage", dependencies: ["ArgusCore"], swiftSettings: strict),
         // The embedded SQLite implementation (GRDB).
@@ -61,25 +69,25 @@ let package = Package(
         .target(
             name: "ArgusServer",
             dependencies: [
-                "ArgusCore", "ArgusIdentification", "ArgusSignals", "ArgusStorage", "ArgusSQLite",
+                "ArgusCore", "ArgusIdentification", "ArgusSignals", "ArgusStorage", "ArgusSQLite", "ArgusRisk", "ArgusRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            resources: [.copy("Resources/agent"), .copy("Resources/openapi.yaml")],
+            resources: [.copy("Resources/agent"), .copy("Resources/openapi.yaml"), .copy("Resources/risk")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusServer", "ArgusIdentification", "ArgusSignals", "ArgusStorage",
+                "ArgusServer", "ArgusIdentification", "ArgusSignals", "ArgusStorage", "ArgusRisk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -91,13 +99,15 @@ let package = Package(
         .testTarget(
             name: "ArgusServerTests",
             dependencies: [
-                "ArgusServer", "ArgusSQLite", "ArgusSDK",
+                "ArgusServer", "ArgusSQLite", "ArgusSDK", "ArgusRisk", "ArgusRedis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ArgusSignalsTests", dependencies: ["ArgusSignals", "ArgusCore"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "ArgusRiskTests", dependencies: ["ArgusRisk", "ArgusCore"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "ArgusRedisTests", dependencies: ["ArgusRedis"], swiftSettings: strict),
         .testTarget(name: "ArgusSDKTests", dependencies: ["ArgusSDK"], swiftSettings: strict),
         .testTarget(
             name: "ArgusCLITests",

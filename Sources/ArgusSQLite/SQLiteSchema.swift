@@ -183,6 +183,37 @@ enum SQLiteSchema {
                     CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, started_at);
                     """)
         }
+        m.registerMigration("v5_prefetch") { db in
+            // Ingest and prefetch tasks (spec §7) and the BINs each device and user used (velocity).
+            try db.execute(
+                sql: """
+                    CREATE TABLE prefetch_tasks (
+                      request_id TEXT PRIMARY KEY,
+                      environment_id TEXT,
+                      subscriber_id INTEGER NOT NULL,
+                      session_id TEXT NOT NULL,
+                      user_id TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      attempts INTEGER NOT NULL DEFAULT 0,
+                      last_error TEXT,
+                      created_at INTEGER NOT NULL,
+                      updated_at INTEGER NOT NULL,
+                      next_attempt_at INTEGER NOT NULL,
+                      lease_until INTEGER NOT NULL DEFAULT 0,
+                      fetched_at INTEGER,
+                      result BLOB
+                    );
+                    CREATE INDEX prefetch_tasks_due ON prefetch_tasks(next_attempt_at) WHERE status = 'pending';
+                    CREATE INDEX prefetch_tasks_session ON prefetch_tasks(session_id, fetched_at) WHERE status = 'done';
+                    CREATE INDEX prefetch_tasks_user ON prefetch_tasks(user_id, fetched_at) WHERE status = 'done';
+                    CREATE TABLE bin_observations (
+                      subject TEXT NOT NULL,
+                      bin TEXT NOT NULL,
+                      last_seen_at INTEGER NOT NULL,
+                      PRIMARY KEY (subject, bin)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 }

@@ -6,7 +6,7 @@ import ArgusCore
 ///
 /// Durability contract: when a write method returns, its change is committed
 /// and survives a crash of the process (`kill -9`).
-public protocol ArgusStore: DeviceStore, WebhookStore {
+public protocol ArgusStore: DeviceStore, WebhookStore, PrefetchStore {
     /// Brings the schema to the newest version (idempotent).
     func migrate() async throws
     /// Answers when the store is reachable (health checks).

@@ -43,6 +43,7 @@ struct Serve: AsyncParsableCommand {
                         .init(service: app), .init(service: SealCountFlusher(runtime: runtime)),
                         .init(service: RetentionService(runtime: runtime)),
                         .init(service: WebhookDispatcher(runtime: runtime)),
+                        .init(service: PrefetchWorker(pipeline: runtime.prefetch)),
                     ],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()

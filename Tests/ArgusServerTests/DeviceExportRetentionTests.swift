@@ -125,6 +125,19 @@ final class CountingStore: ArgusStore, @unchecked Sendable {
     func environments() async throws -> [EnvironmentRecord] { try await base.environments() }
     func setOpenResponse(environmentID: String, enabled: Bool) async throws { try await base.setOpenResponse(environmentID: environmentID, enabled: enabled) }
     func setRetention(environmentID: String, days: Int) async throws { try await base.setRetention(environmentID: environmentID, days: days) }
+    // PrefetchStore: passed through.
+    func insertPrefetch(_ task: PrefetchTask) async throws -> (task: PrefetchTask, created: Bool) { try await base.insertPrefetch(task) }
+    func prefetch(requestID: String) async throws -> PrefetchTask? { try await base.prefetch(requestID: requestID) }
+    func claimDuePrefetches(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [PrefetchTask] {
+        try await base.claimDuePrefetches(now: now, leaseUntil: leaseUntil, limit: limit)
+    }
+    func updatePrefetch(_ task: PrefetchTask) async throws { try await base.updatePrefetch(task) }
+    func latestPrefetch(environmentID: String?, sessionID: String?, userID: String?) async throws -> PrefetchTask? {
+        try await base.latestPrefetch(environmentID: environmentID, sessionID: sessionID, userID: userID)
+    }
+    func observeBIN(_ bin: String, subjects: [String], at: Int64, since: [Int64]) async throws -> [[Int]] {
+        try await base.observeBIN(bin, subjects: subjects, at: at, since: since)
+    }
     // WebhookStore: passed through.
     func createWebhook(_ endpoint: WebhookEndpointRecord) async throws { try await base.createWebhook(endpoint) }
     func webhook(id: String) async throws -> WebhookEndpointRecord? { try await base.webhook(id: id) }

@@ -16,6 +16,8 @@ public func buildRouter(_ runtime: ArgusRuntime) -> Router<ArgusRequestContext> 
     DeviceController(runtime: runtime).addRoutes(to: router)
     ExportController(runtime: runtime).addRoutes(to: router)
     WebhooksController(runtime: runtime).addRoutes(to: router)
+    IngestController(runtime: runtime).addRoutes(to: router)
+    RiskController(runtime: runtime).addRoutes(to: router)
     return router
 }
 

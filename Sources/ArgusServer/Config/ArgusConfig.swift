@@ -60,6 +60,16 @@ public struct ArgusConfig: Sendable {
     /// How often an idle dispatcher looks for due deliveries.
     public var webhookPollMs: Int64 = 250
 
+    /// `ARGUS_BIN_TABLE`: a binlist-format CSV; nil: the bundled table (Resources/risk/bin-ranges.csv).
+    public var binTablePath: String?
+    /// `ARGUS_UPSTREAM_URL` (`…/v4`) and `ARGUS_UPSTREAM_KEY`: prefetch resolves events there instead of in Argus's own store.
+    public var upstreamURL: String?
+    public var upstreamKey: String?
+    /// `ARGUS_PREFETCH_TTL`: seconds a prefetched event stays cached under `fp:prefetch:<request_id>`.
+    public var prefetchTTLSeconds = 3600
+    /// `ARGUS_PREFETCH_CACHE_ENTRIES`: bound of the embedded cache (used when `ARGUS_REDIS_URL` is unset).
+    public var prefetchCacheEntries = 10_000
+
     public var demoEvents: Bool {
         demoEventsSetting ?? (host == "127.0.0.1" || host == "localhost" || host == "::1")
     }
@@ -99,6 +109,11 @@ public struct ArgusConfig: Sendable {
         if let v = env["ARGUS_WEBHOOK_ALLOW_PRIVATE"], !v.isEmpty { c.webhookAllowPrivate = v == "1" || v.lowercased() == "true" }
         if let v = env["ARGUS_WEBHOOK_CONCURRENCY"].flatMap(Int.init), v >= 1 { c.webhookConcurrency = v }
         if let v = env["ARGUS_WEBHOOK_TIMEOUT_MS"].flatMap(Int64.init), v >= 100, v <= 25_000 { c.webhookTimeoutMs = v }
+        if let v = env["ARGUS_BIN_TABLE"], !v.isEmpty { c.binTablePath = v }
+        if let v = env["ARGUS_UPSTREAM_URL"], !v.isEmpty { c.upstreamURL = v }
+        if let v = env["ARGUS_UPSTREAM_KEY"], !v.isEmpty { c.upstreamKey = v }
+        if let v = env["ARGUS_PREFETCH_TTL"].flatMap(Int.init), v > 0 { c.prefetchTTLSeconds = v }
+        if let v = env["ARGUS_PREFETCH_CACHE_ENTRIES"].flatMap(Int.init), v > 0 { c.prefetchCacheEntries = v }
         return c
     }
 }

@@ -26,6 +26,8 @@ public final class ArgusRuntime: Sendable {
     public let logger: Logger
     public let agentAssets: AgentAssets
     public let signals: SignalService
+    /// Ingest, prefetch and BIN scoring (spec §7).
+    public let prefetch: PrefetchPipeline
     /// Seals per encryption key since the last flush to the store.
     let pendingSeals = Mutex<[String: Int64]>([:])
 
@@ -50,6 +52,7 @@ public final class ArgusRuntime: Sendable {
         self.metrics = metrics
         self.clock = clock
         self.logger = logger
+        self.prefetch = try PrefetchPipeline(config: config, store: store, clock: clock, logger: logger)
     }
 
     /// Opens the configured store (migrating it) and the master key.
