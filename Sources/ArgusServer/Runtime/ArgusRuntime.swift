@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusRedis
 import ArgusSQLite
 import ArgusStorage
 import Crypto
@@ -46,7 +47,13 @@ public final class ArgusRuntime: Sendable {
             inputKeyMaterial: masterKey, info: Data("argus pagination v1".utf8), outputByteCount: 32)
         self.keyRing = KeyRing(store: store, clock: clock)
         self.rateLimiter = RateLimiter(clock: clock)
-        self.requestLimiter = requestLimiter ?? BoundedGCRALimiter(clock: clock, capacity: config.rateLimitTableCapacity)
+        if let requestLimiter {
+            self.requestLimiter = requestLimiter
+        } else if let url = config.redisURL {
+            self.requestLimiter = RedisRequestLimiter(client: try RedisClient(url), logger: logger)
+        } else {
+            self.requestLimiter = BoundedGCRALimiter(clock: clock, capacity: config.rateLimitTableCapacity)
+        }
         self.identifier = identifier ?? FuzzyIdentifier(store: store)
         self.signals = try signals ?? SignalService(ipData: IPDataLoader.load(config, logger: logger))
         self.metrics = metrics

@@ -1,0 +1,77 @@
+import ArgusCore
+import ArgusRedis
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+@testable import ArgusServer
+
+/// The Device API's rate limits shared through the real Redis that
+/// scripts/test starts (`ARGUS_TEST_REDIS_URL`): two instances, one budget.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["ARGUS_TEST_REDIS_URL"] != nil, "set ARGUS_TEST_REDIS_URL (scripts/test does)"))
+struct RedisLimiterTests {
+    static var url: String { ProcessInfo.processInfo.environment["ARGUS_TEST_REDIS_URL"]! }
+
+    @Test func twoInstancesShareOneBudget() async throws {
+        let a = RedisRequestLimiter(client: try RedisClient(Self.url), logger: Logger(label: "a"))
+        let b = RedisRequestLimiter(client: try RedisClient(Self.url), logger: Logger(label: "b"))
+        let key = "test|" + UUID().uuidString
+        #expect(try await a.acquire(key, limit: 3, periodSeconds: 60) == nil)
+        #expect(try await b.acquire(key, limit: 3, periodSeconds: 60) == nil)
+        #expect(try await a.acquire(key, limit: 3, periodSeconds: 60) == nil)
+        let wait = try #require(try await b.acquire(key, limit: 3, periodSeconds: 60))
+        #expect((15...20).contains(wait))  // one request's worth of a 3-a-minute budget comes back in 20 s
+        #expect(try await a.acquire("test|" + UUID().uuidString, limit: 3, periodSeconds: 60) == nil)  // other keys are separate
+        // Redis holds the key only while the budget is spent.
+        let ttl = try await RedisClient(Self.url).send("PTTL", "argus:rl:" + key).int ?? -1
+        #expect(ttl > 0 && ttl <= 60_001)
+    }
+
+    @Test func anUnreachableRedisLetsRequestsThrough() async throws {
+        let port = try closedPort()
+        let limiter = RedisRequestLimiter(client: try RedisClient("redis://127.0.0.1:\(port)"), logger: Logger(label: "down"))
+        #expect(try await limiter.acquire("k", limit: 1, periodSeconds: 60) == nil)
+        #expect(try await limiter.acquire("k", limit: 1, periodSeconds: 60) == nil)
+    }
+
+    @Test func theDeviceAPIsGlobalLimitSpansInstances() async throws {
+        _ = try await RedisClient(Self.url).eval(
+            "for _, k in ipairs(redis.call('KEYS', 'argus:rl:g|*')) do redis.call('DEL', k) end return 0")
+        var config = ArgusConfig()
+        config.redisURL = Self.url
+        config.deviceGlobalPerMinute = 4
+        let one = try await Harness.make(config: config)
+        let two = try await Harness.make(config: config)
+        defer {
+            one.remove()
+            two.remove()
+        }
+        #expect(one.runtime.requestLimiter is RedisRequestLimiter)
+        var statuses: [Int] = []
+        for i in 0..<6 {
+            let h = i % 2 == 0 ? one : two
+            let status = try await h.app.test(.router) { client in
+                Int(try await client.execute(uri: "/v1/device/abc", method: .get).status.code)
+            }
+            statuses.append(status)
+        }
+        // Three requests on each instance; alone neither would reach 4.
+        #expect(statuses == [401, 401, 401, 401, 429, 429])
+    }
+
+    func closedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
