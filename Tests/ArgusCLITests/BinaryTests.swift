@@ -48,9 +48,11 @@ import FoundationNetworking
         let process = Process()
         let port: Int
 
-        init(dataDir: String) throws {
+        /// `environment`: extra variables over this process's.
+        init(dataDir: String, environment: [String: String] = [:]) throws {
             process.executableURL = URL(fileURLWithPath: try BinaryTests.binaryPath())
             process.arguments = ["serve", "--data-dir", dataDir, "--port", "0"]
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             let out = Pipe()
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice
@@ -81,7 +83,7 @@ import FoundationNetworking
             return (status, (try? JSONParser.parse(Array(data))) ?? .null)
         }
 
-        func signal(_ sig: Int32) -> Int32 {
+        @discardableResult func signal(_ sig: Int32) -> Int32 {
             kill(process.processIdentifier, sig)
             process.waitUntilExit()
             return process.terminationStatus

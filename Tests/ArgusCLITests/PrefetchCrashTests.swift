@@ -8,50 +8,6 @@ import FoundationNetworking
 
 /// The prefetch task is durable: `kill -9` between the 202 and the prefetch loses nothing.
 @Suite(.serialized) struct PrefetchCrashTests {
-    /// `argus serve` with extra environment variables.
-    final class Server {
-        let process = Process()
-        let port: Int
-
-        init(dataDir: String, environment: [String: String] = [:]) throws {
-            process.executableURL = URL(fileURLWithPath: try BinaryTests.binaryPath())
-            process.arguments = ["serve", "--data-dir", dataDir, "--port", "0"]
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var text = ""
-            let deadline = Date().addingTimeInterval(30)
-            while !text.contains("\n"), Date() < deadline {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            guard let line = text.split(separator: "\n").first, line.hasPrefix("listening on http://"),
-                let port = line.split(separator: ":").last.flatMap({ Int($0) })
-            else {
-                process.terminate()
-                throw BinaryTests.Failure("server did not report its port: \(text)")
-            }
-            self.port = port
-        }
-
-        func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> (Int, JSON) {
-            var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-            r.httpMethod = method
-            for (k, v) in headers { r.setValue(v, forHTTPHeaderField: k) }
-            if let body { r.httpBody = Data(body.utf8) }
-            let (data, response) = try await URLSession.shared.data(for: r)
-            return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONParser.parse(Array(data))) ?? .null)
-        }
-
-        func signal(_ sig: Int32) -> Int32 {
-            kill(process.processIdentifier, sig)
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-    }
 
     static func tempDir() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("argus-cli-\(UUID().uuidString)").path
@@ -66,7 +22,7 @@ import FoundationNetworking
         }
         // The upstream Argus, holding the event.
         let upBoot = try JSONParser.parse(try BinaryTests.run(["bootstrap", "--json", "--data-dir", upstreamDir]).1)
-        let upstream = try Server(dataDir: upstreamDir)
+        let upstream = try BinaryTests.Server(dataDir: upstreamDir)
         defer { _ = upstream.signal(SIGTERM) }
         let body = #"{"v":1,"publicKey":"\#(upBoot["publicKey"]?.stringValue ?? "")","token":null,"components":{"userAgent":"Mozilla/5.0","timezone":"Europe/Berlin"}}"#
         let (identifyStatus, identified) = try await upstream.request(
@@ -78,7 +34,7 @@ import FoundationNetworking
         // The local Argus, its upstream unreachable at first.
         let boot = try JSONParser.parse(try BinaryTests.run(["bootstrap", "--json", "--data-dir", localDir]).1)
         let key = try #require(boot["secretKey"]?.stringValue)
-        var local = try Server(
+        var local = try BinaryTests.Server(
             dataDir: localDir, environment: ["ARGUS_UPSTREAM_URL": "http://127.0.0.1:1/v4", "ARGUS_UPSTREAM_KEY": upstreamKey])
         let ingest = #"{"request_id":"\#(eventID)","subscriber_id":12,"session_id":"S","user_id":"u"}"#
         let (status, accepted) = try await local.request(
@@ -89,7 +45,7 @@ import FoundationNetworking
         #expect(local.signal(SIGKILL) != 0)
 
         // Restart with a reachable upstream: the acknowledged task completes.
-        local = try Server(
+        local = try BinaryTests.Server(
             dataDir: localDir,
             environment: ["ARGUS_UPSTREAM_URL": "http://127.0.0.1:\(upstream.port)/v4", "ARGUS_UPSTREAM_KEY": upstreamKey])
         var last: JSON = .null

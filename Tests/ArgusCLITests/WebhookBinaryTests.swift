@@ -12,51 +12,6 @@ import FoundationNetworking
 /// Webhooks through the real binary: an outage of the receiver, a `kill -9`
 /// of the server in the middle, and two servers sharing one database.
 @Suite(.serialized) struct WebhookBinaryTests {
-    /// `argus serve` with extra environment variables.
-    final class Server {
-        let process = Process()
-        let port: Int
-
-        init(dataDir: String, environment: [String: String]) throws {
-            process.executableURL = URL(fileURLWithPath: try BinaryTests.binaryPath())
-            process.arguments = ["serve", "--data-dir", dataDir, "--port", "0"]
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var text = ""
-            let deadline = Date().addingTimeInterval(30)
-            while !text.contains("\n"), Date() < deadline {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            guard let line = text.split(separator: "\n").first, line.hasPrefix("listening on http://"),
-                let port = line.split(separator: ":").last.flatMap({ Int($0) })
-            else {
-                process.terminate()
-                throw BinaryTests.Failure("server did not report its port: \(text)")
-            }
-            self.port = port
-        }
-
-        func identify(_ publicKey: String) async throws -> String {
-            var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/identify")!)
-            r.httpMethod = "POST"
-            r.httpBody = Data(
-                #"{"v":1,"publicKey":"\#(publicKey)","token":null,"components":{"userAgent":"Mozilla/5.0","platform":"Linux x86_64"}}"#.utf8)
-            let (data, response) = try await URLSession.shared.data(for: r)
-            guard (response as? HTTPURLResponse)?.statusCode == 200, let id = try JSONParser.parse(Array(data))["requestId"]?.stringValue
-            else { throw BinaryTests.Failure("identify failed: \(String(decoding: data, as: UTF8.self))") }
-            return id
-        }
-
-        func signal(_ sig: Int32) {
-            kill(process.processIdentifier, sig)
-            process.waitUntilExit()
-        }
-    }
 
     /// Counts deliveries per event id; answers 500 to the first `failures` requests.
     final class Receiver: Sendable {
@@ -136,12 +91,12 @@ import FoundationNetworking
 
         let env = ["ARGUS_WEBHOOK_ALLOW_PRIVATE": "1", "ARGUS_WEBHOOK_TIMEOUT_MS": "2000"]
         // The receiver is down (connections refused) while events come in; the server is killed with -9 meanwhile.
-        var server = try Server(dataDir: dir, environment: env)
+        var server = try BinaryTests.Server(dataDir: dir, environment: env)
         var ids: [String] = []
         for _ in 0..<3 { ids.append(try await server.identify(publicKey)) }
         try await Task.sleep(for: .milliseconds(1500))  // some attempts fail and are rescheduled, some may be mid-flight
         server.signal(SIGKILL)
-        server = try Server(dataDir: dir, environment: env)
+        server = try BinaryTests.Server(dataDir: dir, environment: env)
         for _ in 0..<3 { ids.append(try await server.identify(publicKey)) }
 
         // Back, but failing with 500 for a while, then healthy.
@@ -152,7 +107,7 @@ import FoundationNetworking
         #expect(receiver.badSignatures.withLock { $0 } == 0)
 
         // A second server on the same database: both deliver, neither sends what the other claimed.
-        let second = try Server(dataDir: dir, environment: env)
+        let second = try BinaryTests.Server(dataDir: dir, environment: env)
         var more: [String] = []
         for i in 0..<20 { more.append(try await (i % 2 == 0 ? server : second).identify(publicKey)) }
         #expect(try await receiver.waitFor(more, seconds: 30))
@@ -162,5 +117,19 @@ import FoundationNetworking
         second.signal(SIGTERM)
         server.signal(SIGTERM)
         #expect(server.process.terminationStatus == 0)
+    }
+}
+
+extension BinaryTests.Server {
+    /// One identify with a minimal body; the event id.
+    func identify(_ publicKey: String) async throws -> String {
+        var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/identify")!)
+        r.httpMethod = "POST"
+        r.httpBody = Data(
+            #"{"v":1,"publicKey":"\#(publicKey)","token":null,"components":{"userAgent":"Mozilla/5.0","platform":"Linux x86_64"}}"#.utf8)
+        let (data, response) = try await URLSession.shared.data(for: r)
+        guard (response as? HTTPURLResponse)?.statusCode == 200, let id = try JSONParser.parse(Array(data))["requestId"]?.stringValue
+        else { throw BinaryTests.Failure("identify failed: \(String(decoding: data, as: UTF8.self))") }
+        return id
     }
 }
