@@ -18,13 +18,7 @@ struct APIKeyAuth {
             throw Self.missing
         }
         guard let key = try await runtime.keyRing.secretKey(secret) else { throw Self.invalid }
-        guard key.scopes.contains(scope) else { throw APIError.insufficientScope(scope) }
-        let config = runtime.config
-        let rate = key.rateLimitPerSecond.map(Double.init) ?? config.secretKeyRate
-        if let wait = runtime.rateLimiter.acquire(key.id, ratePerSecond: rate, burst: max(config.secretKeyBurst, rate)) {
-            throw APIError.tooManyRequests(retryAfter: wait)
-        }
-        return key
+        return try SecretKeyAuth(runtime: runtime).admit(key, scope: scope)
     }
 }
 

@@ -15,6 +15,12 @@ struct SecretKeyAuth {
     func authenticate(_ request: Request, scope: Scope) async throws -> KeyRecord {
         guard let secret = Self.presentedSecret(request) else { throw APIError.secretKeyRequired }
         guard let key = try await keyRing.secretKey(secret) else { throw APIError.secretKeyNotFound }
+        return try admit(key, scope: scope)
+    }
+
+    /// A valid key's scope check and its per-key rate limit (shared by every
+    /// way a secret key is presented).
+    func admit(_ key: KeyRecord, scope: Scope) throws -> KeyRecord {
         guard key.scopes.contains(scope) else { throw APIError.insufficientScope(scope) }
         let config = runtime.config
         let rate = key.rateLimitPerSecond.map(Double.init) ?? config.secretKeyRate
