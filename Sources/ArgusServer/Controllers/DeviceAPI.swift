@@ -242,27 +242,21 @@ enum DeviceListParameters {
     }
 
     static func digest(_ q: DeviceQuery) -> String {
-        let parts = [
+        SignedFields.digest([
             q.environmentID ?? "*", q.levels.map(\.rawValue).joined(separator: ","), q.flag ?? "", q.country ?? "",
             q.seenSince.map(String.init) ?? "", q.seenUntil.map(String.init) ?? "", q.sort.rawValue, String(q.descending),
-        ]
-        return Array(SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).prefix(8)).hexString
+        ])
     }
 
-    /// base64url(payload).base64url(HMAC-SHA256/128): the last row's key and a hash of the query's filters.
+    /// The last row's key and a hash of the query's filters, signed (`SignedFields`).
     static func seal(_ c: DeviceCursor, query: DeviceQuery, key: SymmetricKey) -> String {
-        let payload = Array("\(c.environmentID)|\(c.value)|\(c.id)|\(digest(query))".utf8)
-        let mac = HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16)
-        return Base64URL.encode(payload) + "." + Base64URL.encode(mac)
+        SignedFields.seal([c.environmentID, String(c.value), c.id, digest(query)], key: key)
     }
 
     static func open(_ text: String, query: DeviceQuery, key: SymmetricKey) -> DeviceCursor? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let payload = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
-            SecretHash.constantTimeEquals(Array(HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16)), mac)
+        guard let fields = SignedFields.open(text, key: key), fields.count == 4, let value = Int64(fields[1]),
+            fields[3] == digest(query)
         else { return nil }
-        let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
-        guard fields.count == 4, let value = Int64(fields[1]), fields[3] == digest(query) else { return nil }
-        return DeviceCursor(environmentID: String(fields[0]), value: value, id: String(fields[2]))
+        return DeviceCursor(environmentID: fields[0], value: value, id: fields[2])
     }
 }

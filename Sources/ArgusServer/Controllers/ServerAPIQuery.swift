@@ -97,28 +97,20 @@ enum PaginationKey {
     }
 
     static func digest(_ q: EventQuery) -> String {
-        let parts = [
+        SignedFields.digest([
             q.environmentID ?? "*", q.visitorID ?? "", q.linkedID ?? "", q.ipAddress ?? "", q.suspect.map(String.init) ?? "",
             String(q.reverse),
-        ]
-        return Array(SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).prefix(8)).hexString
+        ])
     }
 
     static func seal(_ cursor: EventCursor, query: EventQuery, key: SymmetricKey) -> String {
-        let payload = Array("\(cursor.timestamp)|\(cursor.id)|\(query.start)|\(query.end)|\(digest(query))".utf8)
-        let mac = HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16)
-        return Base64URL.encode(payload) + "." + Base64URL.encode(mac)
+        SignedFields.seal([String(cursor.timestamp), cursor.id, String(query.start), String(query.end), digest(query)], key: key)
     }
 
     static func open(_ text: String, query: EventQuery, key: SymmetricKey) -> Page? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let payload = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
-            SecretHash.constantTimeEquals(Array(HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16)), mac)
+        guard let fields = SignedFields.open(text, key: key), fields.count == 5, let timestamp = Int64(fields[0]),
+            let start = Int64(fields[2]), let end = Int64(fields[3]), fields[4] == digest(query)
         else { return nil }
-        let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
-        guard fields.count == 5, let timestamp = Int64(fields[0]), let start = Int64(fields[2]), let end = Int64(fields[3]),
-            fields[4] == digest(query)
-        else { return nil }
-        return Page(cursor: EventCursor(timestamp: timestamp, id: String(fields[1])), start: start, end: end)
+        return Page(cursor: EventCursor(timestamp: timestamp, id: fields[1]), start: start, end: end)
     }
 }
