@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusRedis
+import ArgusSignals
 import ArgusSQLite
 import ArgusStorage
 import Crypto
@@ -55,7 +56,8 @@ public final class ArgusRuntime: Sendable {
             self.requestLimiter = BoundedGCRALimiter(clock: clock, capacity: config.rateLimitTableCapacity)
         }
         self.identifier = identifier ?? FuzzyIdentifier(store: store)
-        self.signals = try signals ?? SignalService(ipData: IPDataLoader.load(config, logger: logger))
+        self.signals = try signals ?? SignalService(
+            ipData: IPDataLoader.load(config, logger: logger), velocity: VelocityTracker(capacity: config.velocityCapacity))
         self.metrics = metrics
         self.clock = clock
         self.logger = logger
@@ -79,7 +81,8 @@ public final class ArgusRuntime: Sendable {
         try await store.migrate()
         let masterKey = try MasterKeyLoader.load(config: config, logger: logger)
         let signals = try SignalService(
-            ipData: IPDataLoader.load(config, logger: logger), resolver: resolver ?? SystemResolver())
+            ipData: IPDataLoader.load(config, logger: logger), velocity: VelocityTracker(capacity: config.velocityCapacity),
+            resolver: resolver ?? SystemResolver())
         return try ArgusRuntime(
             config: config, store: store, masterKey: masterKey, signals: signals, metrics: metrics, clock: clock, logger: logger)
     }

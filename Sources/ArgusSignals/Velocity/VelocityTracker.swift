@@ -44,54 +44,56 @@ struct BucketSeries: Sendable {
 }
 
 /// N (slot, count) pairs; a slot's count is replaced when the ring wraps.
+/// Slots are minutes, 5-minute spans or hours since 1970 (Int32 lasts
+/// beyond the year 6000), counts saturate at UInt32.max: 8 bytes a bucket.
 struct InlineRing<let N: Int>: Sendable {
-    private var slots = InlineArray<N, Int64>(repeating: -1)
-    private var values = InlineArray<N, Int32>(repeating: 0)
+    private var slots = InlineArray<N, Int32>(repeating: -1)
+    private var values = InlineArray<N, UInt32>(repeating: 0)
 
     mutating func add(slot: Int64) {
+        let slot32 = Int32(truncatingIfNeeded: slot)
         let i = Int(slot % Int64(N))
-        if slots[i] != slot {
-            slots[i] = slot
+        if slots[i] != slot32 {
+            slots[i] = slot32
             values[i] = 0
         }
-        values[i] &+= 1
+        if values[i] < .max { values[i] += 1 }
     }
 
     func sum(since first: Int64) -> Int {
+        let first32 = Int32(truncatingIfNeeded: first)
         var s = 0
-        for i in 0..<N where slots[i] >= first { s += Int(values[i]) }
+        for i in 0..<N where slots[i] >= first32 { s += Int(values[i]) }
         return s
     }
 }
 
 /// The most recent distinct values (as hashes) with the time each was last
-/// seen; at most `capacity`, so distinct counts saturate there.
+/// seen; at most `capacity`, so distinct counts saturate there. One array
+/// of pairs, allocated on the first value.
 struct RecentDistinct: Sendable {
     static let capacity = 32
-    private var hashes: [UInt64] = []
-    private var seen: [Int64] = []
+    private var entries: [(hash: UInt64, seen: Int64)] = []
 
     mutating func add(_ h: UInt64, at t: Int64) {
-        if let i = hashes.firstIndex(of: h) {
-            seen[i] = max(seen[i], t)
+        if let i = entries.firstIndex(where: { $0.hash == h }) {
+            entries[i].seen = max(entries[i].seen, t)
             return
         }
-        if hashes.count < Self.capacity {
-            hashes.append(h)
-            seen.append(t)
+        if entries.count < Self.capacity {
+            entries.append((h, t))
             return
         }
-        let oldest = seen.indices.min { seen[$0] < seen[$1] }!
-        hashes[oldest] = h
-        seen[oldest] = t
+        let oldest = entries.indices.min { entries[$0].seen < entries[$1].seen }!
+        entries[oldest] = (h, t)
     }
 
     func counts(at t: Int64) -> WindowCounts {
         var c = WindowCounts(0, 0, 0)
-        for s in seen {
-            if s >= t - 300_000 { c.fiveMinutes += 1 }
-            if s >= t - 3_600_000 { c.oneHour += 1 }
-            if s >= t - 86_400_000 { c.day += 1 }
+        for e in entries {
+            if e.seen >= t - 300_000 { c.fiveMinutes += 1 }
+            if e.seen >= t - 3_600_000 { c.oneHour += 1 }
+            if e.seen >= t - 86_400_000 { c.day += 1 }
         }
         return c
     }
@@ -130,7 +132,7 @@ public final class VelocityTracker: Sendable {
     public let capacity: Int
 
     /// `capacity`: keys kept per kind (visitors, IPs, linked ids).
-    public init(capacity: Int = 500_000) { self.capacity = capacity }
+    public init(capacity: Int = 200_000) { self.capacity = capacity }
 
     /// Counts the event and returns the counters including it.
     public func record(
