@@ -1,7 +1,13 @@
+import ArgusCore
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
 import Synchronization
 import Testing
 
 @testable import ArgusSQLite
+@testable import ArgusServer
 
 @Suite struct GroupCommitTests {
     struct Bad: Error {}
@@ -35,5 +41,36 @@ import Testing
         // Every other item was written exactly once, and fewer transactions than items were needed.
         #expect(written.flatMap { $0 }.sorted() == (0..<100).filter { $0 != 13 })
         #expect(written.count < 99)
+    }
+}
+
+/// The identify body stored with each event is compressed on disk and read back byte for byte.
+@Suite struct StoredComponentsTests {
+    @Test func bodiesAreCompressedOnDiskAndReadBackExactly() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        let body = h.identifyBody()
+        let raw = Array(body.readableBytesView)
+        let id = try await h.app.test(.router) { client in
+            try await client.execute(uri: "/v1/identify", method: .post, body: body).json["requestId"]!.stringValue!
+        }
+        let stored = try #require(try await h.runtime.store.event(id: id, environmentID: nil))
+        #expect(stored.components == raw)
+        // On disk: the marker byte and a deflated body, smaller than the body.
+        let path = h.directory + "/argus.sqlite"
+        let onDisk = try await DatabaseQueue(path: path).read { db in
+            try Data.fetchOne(db, sql: "SELECT components FROM events WHERE id = ?", arguments: [id])!
+        }
+        #expect(onDisk.first == 0)
+        #expect(onDisk.count < raw.count)
+    }
+
+    @Test func rowsWrittenBeforeCompressionReadAsTheyAre() {
+        let json = Array(#"{"v":1,"components":{}}"#.utf8)
+        #expect(StoredComponents.decode(json) == json)
+        #expect(StoredComponents.encode(json) == json)  // too small to be worth it
+        let big = Array(String(repeating: #"{"fonts":["Arial","Calibri"]}"#, count: 40).utf8)
+        #expect(StoredComponents.decode(StoredComponents.encode(big)) == big)
+        #expect(StoredComponents.decode([0, 0xFF, 0xFF]) == [])  // a damaged row reads as empty, not as garbage
     }
 }
