@@ -67,6 +67,27 @@ extension TestResponse {
         }
     }
 
+    @Test func theDeviceRowFollowsItsEventsWhateverTheirOrder() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        let t0 = h.clock.now.withLock { $0 }
+        _ = try await recordDeviceEvent(h, device: "dev_B", at: t0, score: 30, country: "DE", city: "Berlin")
+        // An event older than the device's first one arrives late: only createdAt moves back.
+        _ = try await recordDeviceEvent(h, device: "dev_B", at: t0 - 3 * Self.day, score: 90, country: "FR", city: "Paris")
+        // A newer event with the same score but another place: the place follows it.
+        _ = try await recordDeviceEvent(h, device: "dev_B", at: t0 + 1000, score: 30, country: "AT", city: "Wien")
+        try await h.app.test(.router) { client in
+            let d = try #require(
+                try await client.execute(uri: "/v1/device/dev_B", method: .get, headers: bearer(h.boot.secretKey)).json["device"])
+            #expect(d["createdAt"]?.stringValue == ISOTime.format(t0 - 3 * Self.day))
+            #expect(d["lastSeenAt"]?.stringValue == ISOTime.format(t0 + 1000))
+            #expect(d["lastSubmittedAt"]?.stringValue == ISOTime.format(t0 + 1000))
+            #expect(d["score"] == .int(30))
+            #expect(d["country"] == "AT")
+            #expect(d["city"] == "Wien")
+        }
+    }
+
     @Test func isoTimesAreUTCWithMilliseconds() {
         #expect(ISOTime.format(0) == "1970-01-01T00:00:00.000Z")
         #expect(ISOTime.format(1_736_080_200_123) == "2025-01-05T12:30:00.123Z")
