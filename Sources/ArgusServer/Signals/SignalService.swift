@@ -137,10 +137,9 @@ enum IPDataLoader {
             }
             return Array(data)
         }
-        func isMMDB(_ bytes: [UInt8]) -> Bool {
-            let marker = Array("\u{AB}\u{CD}\u{EF}MaxMind.com".utf8)
-            return bytes.count > marker.count && bytes.suffix(128 * 1024).firstRange(of: [0xAB, 0xCD, 0xEF] + Array("MaxMind.com".utf8)) != nil
-        }
+        /// MMDB files end with their metadata, which starts with this marker.
+        let mmdbMarker: [UInt8] = [0xAB, 0xCD, 0xEF] + Array("MaxMind.com".utf8)
+        func isMMDB(_ bytes: [UInt8]) -> Bool { bytes.suffix(128 * 1024).firstRange(of: mmdbMarker) != nil }
         do {
             for path in config.ipCountryDB {
                 let bytes = try read(path, "ARGUS_IP_COUNTRY_DB")
@@ -183,10 +182,9 @@ extension SignalService {
                     let page = try await store.searchEvents(
                         EventQuery(environmentID: environment.id, start: now - 86_400_000, end: now, reverse: true, limit: 1000, after: cursor))
                     for e in page {
-                        let country = Self.country(ofDocument: e.document)
                         _ = velocity.record(
-                            environmentID: e.environmentID, visitorID: e.visitorID, ip: e.ipAddress, country: country, linkedID: e.linkedID,
-                            at: e.timestamp)
+                            environmentID: e.environmentID, visitorID: e.visitorID, ip: e.ipAddress, country: e.country,
+                            linkedID: e.linkedID, at: e.timestamp)
                     }
                     loaded += page.count
                     guard page.count == 1000, let last = page.last else { break }
@@ -197,10 +195,5 @@ extension SignalService {
         } catch {
             logger.warning("could not restore velocity counters", metadata: ["error": "\(error)"])
         }
-    }
-
-    static func country(ofDocument document: [UInt8]) -> String? {
-        guard let e = try? JSONParser.parse(document), let info = e["ip_info"] else { return nil }
-        return (info["v4"] ?? info["v6"])?["geolocation"]?["country_code"]?.stringValue
     }
 }
