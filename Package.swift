@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusServer", "ArgusIdentification", "ArgusSignals", "ArgusStorage", "ArgusRisk",
+                "ArgusServer", "ArgusIdentification", "ArgusSignals", "ArgusStorage", "ArgusSQLite", "ArgusRisk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -62,7 +62,7 @@ struct Replay: ParsableCommand {
                 [
                     "visitorId": .string(d.visitorID), "basis": .string(d.basis.rawValue), "confidence": .double(d.confidence),
                     "scores": .array(d.topScores.map { .double($0) }), "candidates": .int(Int64(d.candidates)),
-                    "top": d.topCandidate.map { .string($0) } ?? .null,
+                    "top": d.topCandidate.map { .string($0) } ?? .null, "prov": .int(Int64(d.profile.provisional.count)),
                     "features": d.features.map { .array($0.vector.map { .double($0) }) } ?? .null,
                 ],
                 into: &out)

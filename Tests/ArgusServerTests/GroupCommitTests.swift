@@ -56,13 +56,35 @@ import Testing
         }
         let stored = try #require(try await h.runtime.store.event(id: id, environmentID: nil))
         #expect(stored.components == raw)
-        // On disk: the marker byte and a deflated body, smaller than the body.
+        // On disk: the dictionary marker and a deflated body, smaller than plain deflate makes it.
         let path = h.directory + "/argus.sqlite"
         let onDisk = try await DatabaseQueue(path: path).read { db in
             try Data.fetchOne(db, sql: "SELECT components FROM events WHERE id = ?", arguments: [id])!
         }
-        #expect(onDisk.first == 0)
-        #expect(onDisk.count < raw.count)
+        #expect(onDisk.first == StoredComponents.dictionaryV1Marker)
+        #expect(onDisk.count < (try RawDeflate.compress(raw, level: 3)).count)
+    }
+
+    /// The agent's real body (Debian's Chromium, bench/components.json, not the dictionary itself)
+    /// shrinks far more against the dictionary than with plain deflate, and reads back exactly.
+    @Test func theDictionaryPaysOnARealAgentBody() throws {
+        let bench = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../bench/components.json")
+        let components = try Data(contentsOf: bench)
+        let body = Array(#"{"v":1,"publicKey":"pk_test","token":null,"url":"https://shop.example/","components":"#.utf8)
+            + Array(components) + [UInt8(ascii: "}")]
+        let stored = StoredComponents.encode(body)
+        let plain = try RawDeflate.compress(body, level: 3)
+        #expect(stored.first == StoredComponents.dictionaryV1Marker)
+        #expect(stored.count * 3 < plain.count, "dictionary \(stored.count) B, plain \(plain.count) B")
+        #expect(StoredComponents.decode(stored) == body)
+        // The stream refers into the dictionary: read as plain deflate it is not the body.
+        #expect(StoredComponents.decode([StoredComponents.plainMarker] + stored.dropFirst()) != body)
+    }
+
+    @Test func rowsWrittenWithPlainDeflateStillRead() throws {
+        let body = Array(String(repeating: #"{"fonts":["Arial","Calibri"]}"#, count: 40).utf8)
+        let old = [StoredComponents.plainMarker] + (try RawDeflate.compress(body, level: 3))
+        #expect(StoredComponents.decode(old) == body)
     }
 
     @Test func rowsWrittenBeforeCompressionReadAsTheyAre() {
@@ -72,5 +94,6 @@ import Testing
         let big = Array(String(repeating: #"{"fonts":["Arial","Calibri"]}"#, count: 40).utf8)
         #expect(StoredComponents.decode(StoredComponents.encode(big)) == big)
         #expect(StoredComponents.decode([0, 0xFF, 0xFF]) == [])  // a damaged row reads as empty, not as garbage
+        #expect(StoredComponents.decode([1, 0xFF, 0xFF]) == [])
     }
 }

@@ -9,14 +9,25 @@ public enum RawDeflate {
         case zlib(Int32)
     }
 
-    public static func compress(_ input: [UInt8], level: Int32 = 6) throws -> [UInt8] {
+    /// - Parameters:
+    ///   - windowBits: 9…15; the default 4 KiB window and memLevel 5 keep zlib's state small
+    ///     (events are a few KB; any inflater with the standard 32 KiB window reads the stream).
+    ///   - dictionary: a preset dictionary (RFC 1951 allows back-references into it); the
+    ///     reader must pass the same bytes to `decompress`. The window must hold it and the input
+    ///     for it to pay.
+    public static func compress(
+        _ input: [UInt8], level: Int32 = 6, windowBits: Int32 = 12, memLevel: Int32 = 5, dictionary: [UInt8]? = nil
+    ) throws -> [UInt8] {
         var stream = z_stream()
-        // Negative windowBits: raw deflate. A 4 KiB window and memLevel 5 keep zlib's state small
-        // (events are a few KB; any inflater with the standard 32 KiB window reads the stream).
+        // Negative windowBits: raw deflate.
         var status = deflateInit2_(
-            &stream, level, Z_DEFLATED, -12, 5, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+            &stream, level, Z_DEFLATED, -windowBits, memLevel, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw Failure.zlib(status) }
         defer { deflateEnd(&stream) }
+        if let dictionary {
+            status = dictionary.withUnsafeBufferPointer { deflateSetDictionary(&stream, $0.baseAddress, uInt($0.count)) }
+            guard status == Z_OK else { throw Failure.zlib(status) }
+        }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))))
         status = input.withUnsafeBufferPointer { inBuf in
             output.withUnsafeMutableBufferPointer { outBuf in
@@ -33,11 +44,16 @@ public enum RawDeflate {
     }
 
     /// Inflates at most `maxSize` bytes; more is an error, never an allocation.
-    public static func decompress(_ input: [UInt8], maxSize: Int) throws -> [UInt8] {
+    /// `dictionary`: the preset dictionary the stream was compressed with, if any.
+    public static func decompress(_ input: [UInt8], maxSize: Int, dictionary: [UInt8]? = nil) throws -> [UInt8] {
         var stream = z_stream()
         var status = inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw Failure.zlib(status) }
         defer { inflateEnd(&stream) }
+        if let dictionary {  // a raw stream takes its dictionary up front
+            status = dictionary.withUnsafeBufferPointer { inflateSetDictionary(&stream, $0.baseAddress, uInt($0.count)) }
+            guard status == Z_OK else { throw Failure.zlib(status) }
+        }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         try input.withUnsafeBufferPointer { inBuf in
