@@ -56,6 +56,12 @@ import Testing
         #expect(IPAddress.canonical("999.1.1.1") == nil)
         #expect(IPAddress.canonical("evil; DROP") == nil)
         #expect(IPAddress.canonical("") == nil)
+        #expect(IPAddress.canonical(" \t ") == nil)
+        #expect(IPAddress.canonical("\t81.2.69.160 ") == "81.2.69.160")
+        #expect(IPAddress.canonical(Substring("1.2.3.4, 5.6.7.8").split(separator: ",")[1]) == "5.6.7.8")
+        #expect(IPAddress.canonical("1.2.3.4 5") == nil)  // inner spaces are not trimmed
+        #expect(IPAddress.canonical(String(repeating: "1", count: 46)) == nil)
+        #expect(IPAddress.bytes(" ::ffff:1.2.3.4") == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 1, 2, 3, 4])
     }
 
     @Test func secretBoxRoundTripsAndRejectsTampering() throws {

@@ -9,8 +9,7 @@ import Darwin
 public enum IPAddress {
     /// The canonical text of an IPv4 or IPv6 address, or nil if `text` is not one.
     public static func canonical(_ input: some StringProtocol) -> String? {
-        let s = input.trimmingCharacters(in: .whitespaces)
-        guard !s.isEmpty, s.utf8.count <= 45 else { return nil }
+        guard let s = trimmed(input) else { return nil }
         var v4 = in_addr()
         if inet_pton(AF_INET, s, &v4) == 1 {
             var buffer = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
@@ -26,6 +25,24 @@ public enum IPAddress {
         return nil
     }
 
+    /// The text without surrounding spaces and tabs (what a header list puts around an
+    /// address), or nil when nothing that could be an address (1–45 bytes) is left.
+    /// Byte-wise: Foundation's trimming costs more than the parsing (measured on /v1/identify).
+    static func trimmed(_ input: some StringProtocol) -> String? {
+        let utf8 = Substring(input).utf8
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, utf8[start] == 0x20 || utf8[start] == 0x09 { start = utf8.index(after: start) }
+        while end > start {
+            let before = utf8.index(before: end)
+            guard utf8[before] == 0x20 || utf8[before] == 0x09 else { break }
+            end = before
+        }
+        let count = utf8.distance(from: start, to: end)
+        guard count > 0, count <= 45 else { return nil }
+        return String(decoding: utf8[start..<end], as: UTF8.self)
+    }
+
     private static func text(_ buffer: [CChar]) -> String {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
@@ -34,8 +51,7 @@ public enum IPAddress {
 
     /// The address's bytes in network order (4 or 16), or nil if `text` is not an address.
     public static func bytes(_ input: some StringProtocol) -> [UInt8]? {
-        let s = input.trimmingCharacters(in: .whitespaces)
-        guard !s.isEmpty, s.utf8.count <= 45 else { return nil }
+        guard let s = trimmed(input) else { return nil }
         var v4 = in_addr()
         if inet_pton(AF_INET, s, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
         var v6 = in6_addr()
