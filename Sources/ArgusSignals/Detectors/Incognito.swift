@@ -12,9 +12,10 @@ import ArgusCore
 ///   whose index records entry sizes in 256-byte blocks. The agent's
 ///   `cacheUsage` stores two entries whose bodies differ by one byte: in
 ///   memory the second costs exactly one byte more than the first, on disk
-///   both cost the same whole number of blocks. Chromium 138+ reports
-///   `usage + 10 GiB` as the quota in every mode, so this is what sees its
-///   incognito windows (docs/signals.md has the measurements).
+///   both cost the same whole number of blocks. Chromium 138+ reports a
+///   static quota (`usage + 10 GiB` in incognito and on any disk with room)
+///   so this is what sees its incognito windows (docs/signals.md has the
+///   measurements).
 extension Detectors {
     /// Below these quotas (bytes) a window is private, per engine.
     static let privateQuotaLimit: [String: Double] = [
