@@ -68,6 +68,19 @@ import Testing
         }
     }
 
+    @Test func chromiumIncognitoWindowIsStoredAsIncognito() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            let privateWindow = try await event(client, h, components: try Self.capturedComponents("chromium156-incognito-headful.json"))
+            #expect(privateWindow["incognito"] == true)
+            #expect(privateWindow["risk"]?["flags"]?.arrayValue?.contains("incognito") == true)
+            let normalWindow = try await event(client, h, components: try Self.capturedComponents("chromium156-normal-headful.json"))
+            #expect(normalWindow["incognito"] == false)
+            #expect(normalWindow["risk"]?["flags"]?.arrayValue?.contains("incognito") == false)
+        }
+    }
+
     @Test func ipDataFillsIPInfoTorAndVPN() async throws {
         var config = ArgusConfig()
         config.ipCountryDB = [Self.fixtures.appendingPathComponent("geoip-excerpt").path]

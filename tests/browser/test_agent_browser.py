@@ -281,7 +281,21 @@ def test_same_visitor_after_deleting_all_storage(browser):
     assert second["visitorFound"] is True
 
 
+def _cache_usage(components):
+    """The agent's cacheUsage readings [before, afterFirst, afterSecond], checked for shape."""
+    readings = components.get("cacheUsage")
+    assert isinstance(readings, list) and len(readings) == 3, "cacheUsage %r" % (readings,)
+    assert all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in readings), readings
+    return readings
+
+
+def _require_secret_key():
+    if not SECRET_KEY:
+        pytest.skip("set ARGUS_SECRET_KEY (or ARGUS_BIN and ARGUS_DATA_DIR) to read the stored event")
+
+
 def test_incognito_window(incognito_browser):
+    _require_secret_key()
     outcome = open_demo(incognito_browser, "browser-test-incognito")
     _check_result(outcome["result"])
     _check_components(outcome["components"])
@@ -289,12 +303,24 @@ def test_incognito_window(incognito_browser):
     # Present and measured. (Debian's Chromium 156 reports the same static
     # quota in incognito as in a normal profile, so its size is not asserted.)
     assert isinstance(quota, (int, float)) and quota > 0, quota
-    if SECRET_KEY:
+    _cache_usage(outcome["components"])
+    event = _get_event(outcome["result"]["requestId"])
+    assert event.get("event_id") == outcome["result"]["requestId"]
+    assert event.get("identification", {}).get("visitor_id") == outcome["result"]["visitorId"]
+    assert event.get("incognito") is True, (event.get("incognito"), outcome["components"]["cacheUsage"])
+    assert "incognito" in event["risk"]["flags"], event["risk"]
+
+
+def test_normal_window_is_not_incognito(browser):
+    _require_secret_key()
+    # A fresh profile, then the same profile again with the agent's token stored.
+    for linked_id in ("browser-test-normal-first", "browser-test-normal-again"):
+        outcome = open_demo(browser, linked_id)
+        _cache_usage(outcome["components"])
         event = _get_event(outcome["result"]["requestId"])
-        assert event.get("event_id") == outcome["result"]["requestId"]
-        assert event.get("identification", {}).get("visitor_id") == outcome["result"]["visitorId"]
-        if "incognito" in event:
-            assert isinstance(event["incognito"], bool), event["incognito"]
+        assert event.get("linked_id") == linked_id
+        assert event.get("incognito") is False, (linked_id, event.get("incognito"), outcome["components"]["cacheUsage"])
+        assert "incognito" not in event["risk"]["flags"], event["risk"]
 
 
 def test_incognito_window_is_the_same_visitor(browser, incognito_browser):

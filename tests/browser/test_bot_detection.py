@@ -135,4 +135,5 @@ def test_plain_headful_chromium_on_xvfb_is_not_a_bad_bot(display):
     assert "HeadlessChrome" not in event["user_agent"]
     assert event["bot"] == "not_detected", (event.get("bot"), event.get("bot_type"), event.get("risk"))
     assert event["tampering"] is False
+    assert event["incognito"] is False  # a normal window (test_incognito.py has the incognito ones)
     assert event["risk"]["level"] in ("minimal", "low"), event["risk"]

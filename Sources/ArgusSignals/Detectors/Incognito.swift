@@ -1,7 +1,21 @@
-/// Private windows keep storage in memory and grant a far smaller quota
-/// than a profile on disk: Chromium and WebKit grant normal profiles a
-/// share of the disk (tens of GB and more), Gecko up to 10 GiB; private
-/// windows a fraction of the device's memory (well under 4 GiB).
+import ArgusCore
+
+/// Private windows keep their storage in memory. Two ways that shows:
+///
+/// - Quota: WebKit, Gecko and Chromium before its static quota grant a
+///   private window a fraction of the device's memory (well under 4 GiB),
+///   a profile on disk a share of the disk (tens of GB and more; Gecko up
+///   to 10 GiB).
+/// - Cache API accounting (Chromium): an off-the-record profile's Cache
+///   Storage runs on the in-memory disk-cache backend, which charges each
+///   entry its exact byte size; on disk Chromium uses the simple cache,
+///   whose index records entry sizes in 256-byte blocks. The agent's
+///   `cacheUsage` stores two entries whose bodies differ by one byte: in
+///   memory the second costs exactly one byte more than the first, on disk
+///   both cost the same whole number of blocks. Chromium 138+ reports a
+///   static quota (`usage + 10 GiB` in incognito and on any disk with room)
+///   so this is what sees its incognito windows (docs/signals.md has the
+///   measurements).
 extension Detectors {
     /// Below these quotas (bytes) a window is private, per engine.
     static let privateQuotaLimit: [String: Double] = [
@@ -9,8 +23,27 @@ extension Detectors {
     ]
 
     static let incognito = Detector("incognito") { c in
-        guard let quota = c.components.storageQuota, quota > 0, let limit = privateQuotaLimit[c.uaEngine], quota < limit
-        else { return [] }
-        return [Finding(.incognito, flag: "incognito", detail: "storage_quota")]
+        if let quota = c.components.storageQuota, quota > 0, let limit = privateQuotaLimit[c.uaEngine], quota < limit {
+            return [Finding(.incognito, flag: "incognito", detail: "storage_quota")]
+        }
+        if c.uaEngine == "chromium", cacheCountedToTheByte(c.components["cacheUsage"]) {
+            return [Finding(.incognito, flag: "incognito", detail: "in_memory_cache_storage")]
+        }
+        return []
+    }
+
+    /// `cacheUsage` is `[before, afterFirst, afterSecond]`: true when the
+    /// second entry (one body byte more) was charged exactly one byte more
+    /// than the first, which only a backend counting bytes does. Blocks on
+    /// disk give equal charges; anything else (a reading that missed a
+    /// write, other writes of the page in between) gives neither, and no
+    /// finding.
+    static func cacheCountedToTheByte(_ value: JSON?) -> Bool {
+        guard let r = value?.arrayValue, r.count == 3,
+            let before = r[0].intValue, let first = r[1].intValue, let second = r[2].intValue
+        else { return false }
+        let one = first - before
+        let two = second - first
+        return one > 0 && two == one + 1
     }
 }
