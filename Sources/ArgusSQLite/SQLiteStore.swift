@@ -344,6 +344,28 @@ public final class SQLiteStore: ArgusStore {
             sql.append("\(column) = ?")
             args.append(value)
         }
+        for f in q.signals {
+            // The document is JSON text stored as a BLOB: read it as text. JSON booleans come back as 1 / 0.
+            // Keys are our own field names (letters and underscores), checked before they reach the path.
+            guard !f.oneOf.isEmpty, f.path.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 == 0x5F || (0x61...0x7A).contains($0) } })
+            else {
+                sql.append("0")
+                continue
+            }
+            let path = "$." + f.path.joined(separator: ".")
+            var alternatives: [String] = []
+            for v in f.oneOf {
+                switch v {
+                case .bool(let b):
+                    alternatives.append("(json_type(CAST(document AS TEXT), ?) = ? AND json_extract(CAST(document AS TEXT), ?) = ?)")
+                    args += [path, b ? "true" : "false", path, b ? 1 : 0]
+                case .string(let text):
+                    alternatives.append("(json_type(CAST(document AS TEXT), ?) = 'text' AND json_extract(CAST(document AS TEXT), ?) = ?)")
+                    args += [path, path, text]
+                }
+            }
+            sql.append("(" + alternatives.joined(separator: " OR ") + ")")
+        }
         if withCursor, let c = q.after {
             sql.append(q.reverse ? "(timestamp, id) > (?, ?)" : "(timestamp, id) < (?, ?)")
             args.append(c.timestamp)

@@ -196,6 +196,8 @@ public struct EventQuery: Sendable, Equatable {
     public var limit: Int
     /// Keyset pagination: continue after this (timestamp, id).
     public var after: EventCursor?
+    /// Smart-signal conditions on the stored event document (all must hold).
+    public var signals: [SignalFilter] = []
 
     public init(
         environmentID: String?, visitorID: String? = nil, linkedID: String? = nil, ipAddress: String? = nil,
@@ -211,6 +213,34 @@ public struct EventQuery: Sendable, Equatable {
         self.reverse = reverse
         self.limit = limit
         self.after = after
+    }
+}
+
+/// A condition on one smart-signal field of the event document: the field at
+/// `path` (object keys from the document's root) must exist and be one of `oneOf`.
+/// An event without the field never matches (the v4 search's rule).
+public struct SignalFilter: Sendable, Equatable {
+    public enum Value: Sendable, Equatable, Hashable {
+        case bool(Bool)
+        case string(String)
+    }
+
+    public var path: [String]
+    public var oneOf: [Value]
+
+    public init(path: [String], oneOf: [Value]) {
+        self.path = path
+        self.oneOf = oneOf
+    }
+
+    /// A stable text of the condition (pagination keys bind the filters they were made for).
+    public var canonical: String {
+        path.joined(separator: ".") + "=" + oneOf.map {
+            switch $0 {
+            case .bool(let b): b ? "true" : "false"
+            case .string(let s): "'" + s + "'"
+            }
+        }.joined(separator: "|")
     }
 }
 

@@ -44,7 +44,7 @@ import Testing
             let linked = try await client.execute(uri: "/v4/events?linked_id=u1&limit=100", method: .get, headers: bearer(h.boot.secretKey))
             #expect(linked.json["events"]?.arrayValue?.count == 11)
             let bad = try await client.execute(uri: "/v4/events?bot=bad", method: .get, headers: bearer(h.boot.secretKey))
-            #expect(bad.json["events"]?.arrayValue?.isEmpty == true)
+            #expect(bad.json["events"]?.arrayValue?.isEmpty == true)  // ordinary browsers only
             // Outside the default window of 7 days.
             h.clock.advance(ms: 8 * 24 * 3600 * 1000)
             let old = try await client.execute(uri: "/v4/events", method: .get, headers: bearer(h.boot.secretKey))
@@ -53,7 +53,53 @@ import Testing
         }
     }
 
+    /// The smart-signal filters read the stored event: `incognito=true` finds the private visit,
+    /// `incognito=false` the others, `bot=bad` the automated one; combined filters all hold, and
+    /// a pagination key stays bound to its filters.
+    @Test func signalFiltersSelectEventsByTheirStoredSignals() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            let normal = try #require(try await identify(client, h)["requestId"]?.stringValue)
+            let normal2 = try #require(try await identify(client, h, components: Harness.otherComponents)["requestId"]?.stringValue)
+            let privateWindow = Harness.desktopComponents.replacingOccurrences(of: "296630877388", with: "858993459")
+            let incognito = try #require(try await identify(client, h, components: privateWindow)["requestId"]?.stringValue)
+            let automated = Harness.otherComponents.replacingOccurrences(of: #""webdriver":false"#, with: #""webdriver":true"#)
+            let bot = try #require(try await identify(client, h, components: automated)["requestId"]?.stringValue)
+
+            func ids(_ query: String) async throws -> [String] {
+                let r = try await client.execute(uri: "/v4/events?limit=100&\(query)", method: .get, headers: bearer(h.boot.secretKey))
+                #expect(r.status == .ok, "\(query)")
+                let events = r.json["events"]?.arrayValue?.compactMap { $0["event_id"]?.stringValue } ?? []
+                #expect(r.json["total_hits"]?.intValue == Int64(events.count), "\(query)")
+                return events
+            }
+            #expect(try await ids("incognito=true") == [incognito])
+            #expect(Set(try await ids("incognito=false")) == [normal, normal2, bot])
+            #expect(try await ids("bot=bad") == [bot])
+            #expect(Set(try await ids("bot=none")) == [normal, normal2, incognito])
+            #expect(try await ids("bot=all") == [bot])
+            #expect(try await ids("bot=good").isEmpty)
+            #expect(try await ids("bot=bad&incognito=true").isEmpty)
+            #expect(try await ids("incognito=FALSE&bot=none&tampering=false") == [normal2, normal])
+            #expect(try await ids("vpn=true").isEmpty)  // no IP data configured: no vpn field, no match either way
+            #expect(try await ids("vpn=false").isEmpty)
+
+            let page = try await client.execute(uri: "/v4/events?limit=1&incognito=false", method: .get, headers: bearer(h.boot.secretKey))
+            let key = try #require(page.json["pagination_key"]?.stringValue)
+            let same = try await client.execute(
+                uri: "/v4/events?limit=1&incognito=false&pagination_key=\(key)", method: .get, headers: bearer(h.boot.secretKey))
+            #expect(same.status == .ok)
+            let other = try await client.execute(
+                uri: "/v4/events?limit=1&incognito=true&pagination_key=\(key)", method: .get, headers: bearer(h.boot.secretKey))
+            #expect(other.status == .badRequest)
+            let bare = try await client.execute(uri: "/v4/events?limit=1&pagination_key=\(key)", method: .get, headers: bearer(h.boot.secretKey))
+            #expect(bare.status == .badRequest)
+        }
+    }
+
     @Test(arguments: [
+        ("incognito=yes", "invalid incognito param"), ("virtual_machine=1", "invalid virtual_machine param"),
         ("limit=0", "invalid limit"), ("limit=101", "invalid limit"), ("limit=x", "invalid limit"),
         ("start=yesterday", "invalid start time"), ("end=-5", "invalid end time"), ("reverse=maybe", "invalid reverse param"),
         ("bot=evil", "invalid bot type"), ("ip_address=1.2.3", "invalid ip address"), ("visitor_id=a%27b", "invalid visitor id"),

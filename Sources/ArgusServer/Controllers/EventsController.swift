@@ -21,14 +21,10 @@ struct EventsController {
         let p = try SearchParameters.parse(
             request.uri.queryParameters, environmentID: key.environmentID, nowMs: runtime.clock.nowMs(),
             paginationKey: runtime.paginationKey)
-        var events: [StoredEvent] = []
-        var total = 0
-        if !p.matchesNothing {
-            var q = p.query
-            q.limit += 1  // one more tells whether a next page exists
-            events = try await runtime.store.searchEvents(q)
-            total = try await runtime.store.countEvents(p.query, cap: p.totalHitsCap)
-        }
+        var q = p.query
+        q.limit += 1  // one more tells whether a next page exists
+        var events = try await runtime.store.searchEvents(q)
+        let total = try await runtime.store.countEvents(p.query, cap: p.totalHitsCap)
         let more = events.count > p.query.limit
         if more { events.removeLast() }
         var body: [UInt8] = Array(#"{"events":["#.utf8)

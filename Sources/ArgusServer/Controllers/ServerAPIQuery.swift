@@ -8,11 +8,17 @@ import Hummingbird
 /// messages of Fingerprint's vectors (`vectors/events/errors/400_*`).
 struct SearchParameters {
     var query: EventQuery
-    /// Signal filters Argus does not compute yet match no event when they ask for a positive signal.
-    var matchesNothing = false
     var totalHitsCap = 10_000
 
     static let defaultWindowMs: Int64 = 7 * 24 * 3600 * 1000
+
+    /// The boolean smart-signal filters of the v4 search and the event fields they read.
+    static let booleanSignals: [(String, [String])] = [
+        ("vpn", ["vpn"]), ("proxy", ["proxy"]), ("incognito", ["incognito"]), ("tampering", ["tampering"]),
+        ("anti_detect_browser", ["tampering_details", "anti_detect_browser"]), ("virtual_machine", ["virtual_machine"]),
+        ("privacy_settings", ["privacy_settings"]), ("developer_tools", ["developer_tools"]), ("rare_device", ["rare_device"]),
+        ("tor_node", ["ip_blocklist", "tor_node"]),
+    ]
 
     static func invalid(_ message: String) -> APIError { APIError(.badRequest, "request_cannot_be_parsed", message) }
 
@@ -61,14 +67,16 @@ struct SearchParameters {
             q.ipAddress = ip
         }
         q.suspect = try bool("suspect", "invalid suspect param")
-        var out = SearchParameters(query: q)
+        // Smart-signal filters, on the fields of the stored event (docs/api.md, "Search filters").
         if let v = p.get("bot") {
-            guard ["all", "good", "bad", "none"].contains(v) else { throw invalid("invalid bot type") }
-            if v == "good" || v == "bad" { out.matchesNothing = true }
+            let verdicts: [String: [String]] = ["all": ["good", "bad"], "good": ["good"], "bad": ["bad"], "none": ["not_detected"]]
+            guard let oneOf = verdicts[v] else { throw invalid("invalid bot type") }
+            q.signals.append(SignalFilter(path: ["bot"], oneOf: oneOf.map { .string($0) }))
         }
-        for name in ["vpn", "proxy", "incognito", "tampering"] where try bool(name, "invalid \(name) param") == true {
-            out.matchesNothing = true
+        for (name, path) in Self.booleanSignals {
+            if let b = try bool(name, "invalid \(name) param") { q.signals.append(SignalFilter(path: path, oneOf: [.bool(b)])) }
         }
+        var out = SearchParameters(query: q)
         if let v = p.get("total_hits") {
             guard let n = Int(v), n >= 1 else { throw invalid("invalid total_hits") }
             out.totalHitsCap = min(n, 10_000)
@@ -97,10 +105,12 @@ enum PaginationKey {
     }
 
     static func digest(_ q: EventQuery) -> String {
-        SignedFields.digest([
+        var fields = [
             q.environmentID ?? "*", q.visitorID ?? "", q.linkedID ?? "", q.ipAddress ?? "", q.suspect.map(String.init) ?? "",
             String(q.reverse),
-        ])
+        ]
+        if !q.signals.isEmpty { fields.append(q.signals.map(\.canonical).joined(separator: "&")) }  // keys made before filters stay valid
+        return SignedFields.digest(fields)
     }
 
     static func seal(_ cursor: EventCursor, query: EventQuery, key: SymmetricKey) -> String {
