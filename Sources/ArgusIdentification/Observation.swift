@@ -42,7 +42,11 @@ public struct Observation: Sendable, Equatable {
     /// Quotas this small come from private (incognito) modes, whose storage lives in memory.
     public static let privateQuotaCeiling = 2.0 * 1024 * 1024 * 1024
 
-    public var looksPrivate: Bool { (quota ?? .infinity) < Self.privateQuotaCeiling }
+    /// Chromium's Cache Storage charged bytes, not disk blocks: an in-memory (incognito) profile
+    /// whatever quota it reports (Chromium 138+ reports the same in both modes).
+    public var inMemoryCacheStorage = false
+
+    public var looksPrivate: Bool { inMemoryCacheStorage || (quota ?? .infinity) < Self.privateQuotaCeiling }
 
     public init(components c: Components, clientIP: String) {
         let ua = c.userAgent ?? ""
@@ -81,6 +85,7 @@ public struct Observation: Sendable, Equatable {
             screen = h.value
         }
         quota = c.storageQuota
+        inMemoryCacheStorage = engine == .blink && c.cacheUsageCountsBytes
         ip = StableHasher.hash(clientIP)
         network = StableHasher.hash(Self.networkPrefix(clientIP))
         extras = Self.extrasHash(c)

@@ -14,6 +14,8 @@ struct Browser {
     var width = 1920
     var quota = 296_630_877_388.0
     var cores = 8
+    /// Chromium's Cache Storage usage around the agent's two probe writes (`cacheUsage`).
+    var cacheUsage: [Int64]? = nil
 
     func observation(ip: String) -> Observation {
         let components: JSON = [
@@ -24,7 +26,9 @@ struct Browser {
             "webglVendor": "Google Inc. (NVIDIA)", "webglRenderer": .string(renderer), "audio": .double(audio),
             "fonts": JSON(strings: fonts), "storageQuota": .double(quota), "cookiesEnabled": true, "webdriver": false,
         ]
-        return Observation(components: Components(raw: components.objectValue!), clientIP: ip)
+        var raw = components.objectValue!
+        if let cacheUsage { raw["cacheUsage"] = .array(cacheUsage.map { .int($0) }) }
+        return Observation(components: Components(raw: raw), clientIP: ip)
     }
 }
 
@@ -156,6 +160,33 @@ struct Harness {
         // An ordinary visitor seen in private mode is still recognised.
         let again = h.visit(incognito, ip: "61.1.1.1")
         #expect(again.visitorID == normal.visitorID)
+    }
+
+    /// Chromium 138+ reports the same quota in incognito: the in-memory Cache Storage (values
+    /// measured in Chromium 156, docs/signals.md) marks the visit private all the same.
+    @Test func chromiumIncognitoIsPrivateByItsCacheStorageWhateverItsQuota() {
+        var normal = Browser()
+        normal.quota = 10_737_418_240
+        normal.cacheUsage = [0, 512, 1024]
+        #expect(!normal.observation(ip: "61.1.1.1").looksPrivate)
+        var incognito = normal
+        incognito.cacheUsage = [0, 180, 361]
+        #expect(incognito.observation(ip: "61.1.1.1").looksPrivate)
+        incognito.cacheUsage = [361, 541, 722]  // a second visit in the same window
+        #expect(incognito.observation(ip: "61.1.1.1").looksPrivate)
+        incognito.cacheUsage = [0, 180, 180]  // a disturbed reading is no evidence
+        #expect(!incognito.observation(ip: "61.1.1.1").looksPrivate)
+        var safari = incognito  // the byte rule is Chromium's: other engines are judged by quota
+        safari.userAgent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15"
+        safari.cacheUsage = [0, 180, 361]
+        #expect(!safari.observation(ip: "61.1.1.1").looksPrivate)
+
+        var h = Harness()
+        let ordinary = h.visit(normal, ip: "61.1.1.1")
+        incognito.cacheUsage = [0, 180, 361]
+        let privateVisit = h.visit(incognito, ip: "61.1.1.1")
+        #expect(privateVisit.visitorID == ordinary.visitorID)  // recognised, as a private visit
+        #expect(privateVisit.features?.privateMode == true)
     }
 
     @Test func profilesRoundTripThroughTheirBinaryForm() throws {

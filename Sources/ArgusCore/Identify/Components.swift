@@ -27,6 +27,18 @@ public struct Components: Sendable, Equatable {
     public var audio: Double? { self["audio"]?.doubleValue }
     public var fonts: [String]? { self["fonts"]?.arrayValue?.compactMap(\.stringValue) }
     public var storageQuota: Double? { self["storageQuota"]?.doubleValue }
+    /// `cacheUsage` (`[before, afterFirst, afterSecond]`, Chromium's Cache Storage usage around
+    /// two writes whose bodies differ by one byte) shows a backend that charges every byte: the
+    /// in-memory one of an off-the-record (incognito) profile. On disk Chromium charges whole
+    /// 256-byte blocks, so both writes cost the same. A disturbed reading gives false, never a
+    /// false alarm (docs/signals.md, "Incognito").
+    public var cacheUsageCountsBytes: Bool {
+        guard let r = self["cacheUsage"]?.arrayValue, r.count == 3,
+            let before = r[0].intValue, let first = r[1].intValue, let second = r[2].intValue
+        else { return false }
+        let one = first - before
+        return one > 0 && second - first == one + 1
+    }
     public var cookiesEnabled: Bool? { self["cookiesEnabled"]?.boolValue }
     public var webdriver: Bool? { self["webdriver"]?.boolValue }
 

@@ -26,24 +26,9 @@ extension Detectors {
         if let quota = c.components.storageQuota, quota > 0, let limit = privateQuotaLimit[c.uaEngine], quota < limit {
             return [Finding(.incognito, flag: "incognito", detail: "storage_quota")]
         }
-        if c.uaEngine == "chromium", cacheCountedToTheByte(c.components["cacheUsage"]) {
+        if c.uaEngine == "chromium", c.components.cacheUsageCountsBytes {
             return [Finding(.incognito, flag: "incognito", detail: "in_memory_cache_storage")]
         }
         return []
-    }
-
-    /// `cacheUsage` is `[before, afterFirst, afterSecond]`: true when the
-    /// second entry (one body byte more) was charged exactly one byte more
-    /// than the first, which only a backend counting bytes does. Blocks on
-    /// disk give equal charges; anything else (a reading that missed a
-    /// write, other writes of the page in between) gives neither, and no
-    /// finding.
-    static func cacheCountedToTheByte(_ value: JSON?) -> Bool {
-        guard let r = value?.arrayValue, r.count == 3,
-            let before = r[0].intValue, let first = r[1].intValue, let second = r[2].intValue
-        else { return false }
-        let one = first - before
-        let two = second - first
-        return one > 0 && two == one + 1
     }
 }
