@@ -16,23 +16,47 @@ public final class SQLiteStore: ArgusStore {
     let pool: DatabasePool
     public let path: String
 
-    public init(path: String, synchronous: Synchronous = .normal) throws {
+    public init(path: String, synchronous: Synchronous = .normal, restartFrames: Int = 4_000) throws {
         self.path = path
+        self.restartFrames = restartFrames
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
             if !db.configuration.readonly {
                 // The one writer touches the hot pages of every index on each event: a 64 MiB page
-                // cache (default 2 MiB) keeps them instead of reading them back, and a checkpoint
-                // every 10,000 WAL pages (default 1,000) copies a page dirtied by many commits
-                // to the database file once (BENCHMARKS.md, "Where the identify time goes").
+                // cache (default 2 MiB) keeps them instead of reading them back. Checkpoints are
+                // `maintain()`'s job, off the commit path; the writer's own automatic checkpoint
+                // stays as a backstop for processes that do not run it (the CLI, tests).
                 try db.execute(sql: "PRAGMA cache_size = -65536")
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.backstopCheckpointFrames)")
             }
         }
         pool = try DatabasePool(path: path, configuration: config)
+        var side = Configuration()
+        side.busyMode = .timeout(10)
+        checkpointer = try DatabaseQueue(path: path, configuration: side)
         eventWriter = Self.makeEventWriter(pool)
+    }
+
+    /// A connection of its own for `maintain()`'s checkpoints, so that commits never wait for one.
+    let checkpointer: DatabaseQueue
+    /// The writer checkpoints by itself only when the WAL holds this many pages (160 MiB).
+    static let backstopCheckpointFrames = 40_000
+    /// When a checkpoint leaves the WAL this long (default 4,000 pages, 16 MiB), the writer
+    /// finishes it between two commits, so that the next commit starts the WAL file over.
+    let restartFrames: Int
+
+    /// Copies committed WAL pages into the database file from a side connection: a PASSIVE
+    /// checkpoint takes no lock that commits need, so the writer goes on meanwhile. Those
+    /// commits keep the WAL from ever being fully copied, so once it has grown the writer
+    /// copies the few pages left between two of its transactions (the side checkpoint did the
+    /// bulk of the work and its fsync); the next transaction then restarts the WAL from its start.
+    public func maintain() async throws {
+        let (frames, _) = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        if frames >= restartFrames {
+            try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        }
     }
 
     /// Opens (creating if needed) `argus.sqlite` in `directory`.

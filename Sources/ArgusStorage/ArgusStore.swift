@@ -11,6 +11,9 @@ public protocol ArgusStore: DeviceStore, WebhookStore, PrefetchStore {
     func migrate() async throws
     /// Answers when the store is reachable (health checks).
     func ping() async throws
+    /// Housekeeping the server runs every few hundred milliseconds, off the request path
+    /// (SQLite: copies committed WAL pages into the database file). Default: nothing.
+    func maintain() async throws
 
     // MARK: installation settings
     func setting(_ name: String) async throws -> [UInt8]?
@@ -61,4 +64,8 @@ public protocol ArgusStore: DeviceStore, WebhookStore, PrefetchStore {
     func deleteVisitors(ids: [String], environmentID: String) async throws -> Int?
     /// Every visitor of the environment, to rebuild the identification index at start.
     func visitors(environmentID: String) async throws -> [VisitorRecord]
+}
+
+extension ArgusStore {
+    public func maintain() async throws {}
 }

@@ -42,6 +42,7 @@ struct Serve: AsyncParsableCommand {
                     services: [
                         .init(service: app), .init(service: SealCountFlusher(runtime: runtime)),
                         .init(service: RetentionService(runtime: runtime)),
+                        .init(service: StoreMaintenanceService(runtime: runtime)),
                         .init(service: WebhookDispatcher(runtime: runtime)),
                         .init(service: PrefetchWorker(pipeline: runtime.prefetch)),
                     ],

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusStorage
 import Foundation
 import GRDB
 import Hummingbird
@@ -95,5 +96,53 @@ import Testing
         #expect(StoredComponents.decode(StoredComponents.encode(big)) == big)
         #expect(StoredComponents.decode([0, 0xFF, 0xFF]) == [])  // a damaged row reads as empty, not as garbage
         #expect(StoredComponents.decode([1, 0xFF, 0xFF]) == [])
+    }
+}
+
+/// `maintain()` checkpoints from its own connection, and the next commit then starts the WAL
+/// over; without it the WAL only grows (up to the writer's backstop). The writer-side step for a
+/// WAL that commits kept growing during the side checkpoint needs concurrent load to show
+/// (`scripts/bench-http` prints the WAL's size after its run: BENCHMARKS.md).
+@Suite struct WALMaintenanceTests {
+    func write(_ store: SQLiteStore, _ n: Int, from start: Int) async throws {
+        let body = Array(String(repeating: #"{"fonts":["Arial","Calibri"]}"#, count: 20).utf8)
+        for i in start..<(start + n) {
+            let t = Int64(1_700_000_000_000 + i)
+            try await store.recordEvent(
+                StoredEvent(
+                    id: Identifiers.eventID(timestampMs: t), environmentID: "env", visitorID: "v\(i % 17)", timestamp: t,
+                    linkedID: nil, ipAddress: "81.2.69.\(i % 250)", document: Array(repeating: 0x64, count: 1500), components: body),
+                visitor: VisitorRecord(environmentID: "env", id: "v\(i % 17)", firstSeenAt: t, lastSeenAt: t, eventCount: 1,
+                    profile: Array(repeating: 7, count: 1100)))
+        }
+    }
+
+    func size(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+
+    /// Measured through file sizes (a checkpoint from the test would change what it measures):
+    /// SQLite appends to the WAL until it starts it over, and it never shrinks the file.
+    @Test func theWALIsCopiedAndStartedOverOffTheCommitPath() async throws {
+        let dir = NSTemporaryDirectory() + "argus-wal-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/argus.sqlite"
+        let store = try SQLiteStore(path: path, restartFrames: 100)
+        try await store.migrate()
+        try await store.createEnvironment(EnvironmentRecord(id: "env", name: "env", createdAt: 0))
+
+        try await write(store, 150, from: 0)
+        let wal1 = try size(path + "-wal")
+        let db1 = try size(path)
+        try await write(store, 50, from: 150)
+        let wal2 = try size(path + "-wal")
+        #expect(wal2 > wal1)  // without maintenance the WAL only grows (the writer's backstop is far)
+
+        try await store.maintain()
+        #expect(try size(path) > db1)  // the pages went into the database file
+        try await write(store, 50, from: 200)
+        #expect(try size(path + "-wal") == wal2, "the WAL was started over, not appended to")
+        #expect(try await store.searchEvents(EventQuery(environmentID: "env", start: 0, end: .max, limit: 1000)).count == 250)
     }
 }

@@ -1,0 +1,34 @@
+import ArgusStorage
+import Logging
+import ServiceLifecycle
+
+/// Runs the store's housekeeping (`ArgusStore.maintain()`: SQLite's WAL checkpoints) every
+/// `interval`, off the request path: commits then never wait for a checkpoint, which kept
+/// one identify in a hundred waiting tens of milliseconds (BENCHMARKS.md).
+public struct StoreMaintenanceService: Service {
+    let runtime: ArgusRuntime
+    let interval: Duration
+
+    public init(runtime: ArgusRuntime, interval: Duration = .milliseconds(100)) {
+        self.runtime = runtime
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            var failures = 0
+            while !Task.isCancelled {
+                do {
+                    try await runtime.store.maintain()
+                    failures = 0
+                } catch {
+                    failures += 1
+                    if failures == 1 || failures % 600 == 0 {  // once, then about once a minute while it lasts
+                        runtime.logger.warning("store maintenance failed", metadata: ["error": "\(error)", "times": "\(failures)"])
+                    }
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
