@@ -69,6 +69,26 @@ public final class SQLiteStore: ArgusStore {
         try SQLiteSchema.migrator.migrate(pool)
     }
 
+    /// Writes visitor rows in transactions of `batch` (development tools only: benchmarks that
+    /// start from a large population). An existing visitor is replaced.
+    public func seedVisitors(_ visitors: [VisitorRecord], batch: Int = 20_000) async throws {
+        var start = 0
+        while start < visitors.count {
+            let slice = visitors[start..<min(visitors.count, start + batch)]
+            try await pool.write { db in
+                let insert = try db.cachedStatement(
+                    sql: """
+                        INSERT OR REPLACE INTO visitors (environment_id, id, first_seen_at, last_seen_at, event_count, profile)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """)
+                for v in slice {
+                    try insert.execute(arguments: [v.environmentID, v.id, v.firstSeenAt, v.lastSeenAt, v.eventCount, Data(v.profile)])
+                }
+            }
+            start += batch
+        }
+    }
+
     /// Runs raw SQL (development tools only: benchmarks that try a schema variant).
     public func execute(_ sql: String) throws {
         try pool.write { db in try db.execute(sql: sql) }

@@ -11,7 +11,7 @@ struct Argus: AsyncParsableCommand {
         subcommands: [
             Serve.self, Bootstrap.self, Environments.self, Keys.self, EncryptionKeysCommand.self, OpenResponseCommand.self,
             WebhooksCommand.self, BenchmarkWebhookSink.self,
-            Replay.self, BenchmarkEngine.self, BenchmarkSeal.self, BenchmarkSignals.self, BenchmarkBIN.self, BenchmarkPipeline.self, BenchmarkStore.self,
+            Replay.self, BenchmarkEngine.self, BenchmarkSeal.self, BenchmarkSignals.self, BenchmarkBIN.self, BenchmarkPipeline.self, BenchmarkStore.self, SeedVisitors.self,
         ])
 }
 

@@ -1,0 +1,61 @@
+import ArgumentParser
+import ArgusCore
+import ArgusIdentification
+import ArgusSQLite
+import ArgusStorage
+import Foundation
+
+/// `argus seed-visitors`: fills a data directory's environment with `count` known visitors
+/// shaped like the HTTP benchmark's browsers (bench/components.json with canvas `%016x` of
+/// 0..<count, one household address each), through the identification engine, so that a
+/// server started on it holds them in its index and its store. `scripts/bench-scale` uses it
+/// to compare the cost of an identify at 10 thousand and at 1 million stored visitors.
+struct SeedVisitors: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-visitors", abstract: "Store a synthetic population of visitors (development tool).",
+        shouldDisplay: false)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Visitors to create.") var count = 10_000
+    @Option(help: "Environment name.") var environment = "default"
+    @Option(help: "The agent's components (a JSON object).") var components = "bench/components.json"
+
+    func run() async throws {
+        try await runCommand {
+            guard let data = FileManager.default.contents(atPath: components),
+                case .object(let base) = try JSONParser.parse(Array(data))
+            else { throw ValidationError("cannot read \(components)") }
+            let config = store.config()
+            let sqlite = try SQLiteStore(directory: config.dataDirectory)
+            try await sqlite.migrate()
+            guard let env = try await sqlite.environment(named: environment) else {
+                throw ValidationError("no environment '\(environment)' (run `argus bootstrap` first)")
+            }
+            var engine = IdentificationEngine()
+            var records: [VisitorRecord] = []
+            records.reserveCapacity(count)
+            let start = ContinuousClock.now
+            for i in 0..<count {
+                var raw = base
+                raw["canvas"] = .string(String(format: "%016x", i))
+                let ip = "81.\((i >> 16) & 255).\((i >> 8) & 255).\(i & 255)"
+                let t = Int64(1_700_000_000_000 + i)
+                let d = engine.identify(
+                    Observation(components: Components(raw: raw), clientIP: ip), token: nil, at: t,
+                    newVisitorID: Identifiers.visitorID, newInstance: { UInt64(i + 1) })
+                let p = d.profile
+                records.append(
+                    VisitorRecord(
+                        environmentID: env.id, id: p.visitorID, firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt,
+                        eventCount: p.eventCount, profile: p.encoded()))
+            }
+            let identified = ContinuousClock.now - start
+            try await sqlite.seedVisitors(records)
+            let distinct = Set(records.map(\.id)).count
+            print(JSONWriter.string([
+                "visits": .int(Int64(count)), "visitors": .int(Int64(distinct)),
+                "identify_s": .double(Double(identified.components.seconds)), "total_s": .double(Double((ContinuousClock.now - start).components.seconds)),
+            ]))
+        }
+    }
+}
