@@ -120,6 +120,7 @@ def main() -> int:
     parser.add_argument("--model", help="JSON array of decision-model coefficients")
     parser.add_argument("--threshold", type=float)
     parser.add_argument("--join", type=float)
+    parser.add_argument("--policy", default="household", help="match policy: household or fleet")
     parser.add_argument("--calibration", action="store_true", help="confidence against observed accuracy")
     parser.add_argument("--diagnose", action="store_true", help="break errors down by class, basis and drift")
     args = parser.parse_args()
@@ -131,7 +132,7 @@ def main() -> int:
         population = generate(scenario, seed)
         lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip,
                                     "components": v.components}) + "\n" for v in population.visits)
-        extra = (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else [])
+        extra = ["--policy", args.policy] + (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else [])
         out = subprocess.run([args.binary, "replay", "--weights", args.weights, *extra], input=lines.encode(),
                              capture_output=True, check=True).stdout.decode().splitlines()
         decisions = [json.loads(line) for line in out]

@@ -47,12 +47,25 @@ public struct DecisionFeatures: Sendable, Equatable {
     ]
 }
 
+/// Which identical-device situation a deployment should lean towards.
+public enum MatchPolicy: String, Sendable, CaseIterable {
+    /// A lone browser back at its own address, looking as it did, is the same browser
+    /// (households: the visitor who cleared cookies keeps its id). Default.
+    case household
+    /// The same situation is as likely a second machine of an identical fleet (offices,
+    /// kiosks, labs): a new id, unless other evidence is strong. Fewer false merges,
+    /// and a browser that cleared its storage at home gets a new id.
+    case fleet
+}
+
 /// A logistic model of P(the best candidate is this browser) over
 /// `DecisionFeatures`; the engine merges when it is above `threshold`.
 /// The coefficients were fitted on simulated populations (tools/fit.py;
-/// see docs/identification.md) and are the calibration of `confidence`.
+/// see docs/identification.md), the confidence map too (tools/calibrate.py).
 public struct DecisionModel: Sendable, Equatable {
     public var coefficients: [Double]
+    /// Raw model output → observed share of right answers: what `confidence` reports.
+    public var calibration: [(raw: Double, observed: Double)]
     public var threshold = 0.85
     /// From an address the candidate used (its own network): a lower bar.
     public var thresholdKnownAddress = 0.85
@@ -69,23 +82,48 @@ public struct DecisionModel: Sendable, Equatable {
     public var joinThreshold = 0.85
 
     public init(coefficients: [Double]? = nil) {
-        self.coefficients = coefficients ?? Self.fitted
+        self.init(policy: .household)
+        if let coefficients { self.coefficients = coefficients }
     }
 
+    public init(policy: MatchPolicy) {
+        switch policy {
+        case .household:
+            coefficients = Self.fitted
+            calibration = Self.householdCalibration
+        case .fleet:
+            coefficients = Self.fittedFleet
+            calibration = Self.fleetCalibration
+        }
+    }
+
+    /// `household`: the "homecoming" weight (1.5) is set by hand, not fitted: on the
+    /// evaluator's populations, where offices add identical machines far more often than a
+    /// browser clears its storage, a fit gives it a negative weight (−0.76).
     public static let fitted: [Double] = [
         -1.393, 0.0, 0.09, -1.095, 1.905, 2.259, 1.471, 0.345, -0.252, 0.318, -0.203, 0.151, -0.206, 0.443, 1.304, 2.521, 1.5,
     ]
 
-    /// Raw model output → observed share of right answers, measured on the
-    /// evaluator's populations with seeds 21–23 (default and small scenarios;
-    /// `tools/replay.py --calibration`): what `confidence` reports.
-    public static let calibration: [(raw: Double, observed: Double)] = [
+    /// `fleet`: fitted without the homecoming feature (tools/fit.py --exclude top homecoming,
+    /// seeds 21–23, default and small scenarios, 3 rounds).
+    public static let fittedFleet: [Double] = [
+        -1.442, 0.0, 0.088, -1.094, 2.241, 2.625, 1.756, 0.36, -0.511, 0.452, -0.298, 0.117, -0.19, 0.499, 1.276, 2.232, 0,
+    ]
+
+    /// Measured on the evaluator's populations with seeds 21–23 (default and small scenarios).
+    public static let householdCalibration: [(raw: Double, observed: Double)] = [
         (0, 0.05), (0.214, 0.104), (0.348, 0.166), (0.45, 0.207), (0.551, 0.333), (0.653, 0.368), (0.749, 0.466),
         (0.826, 0.47), (0.875, 0.723), (0.926, 0.746), (0.968, 0.795), (0.985, 0.916), (0.99, 0.991), (1, 0.995),
     ]
 
+    /// Measured as the household map (`tools/calibrate.py`).
+    public static let fleetCalibration: [(raw: Double, observed: Double)] = [
+        (0, 0.05), (0.204, 0.118), (0.375, 0.163), (0.529, 0.304), (0.658, 0.364), (0.756, 0.488), (0.841, 0.565),
+        (0.897, 0.735), (0.955, 0.784), (0.988, 0.903), (0.99, 0.995), (1, 0.996),
+    ]
+
     /// The probability that an answer given with raw confidence `raw` is right.
-    public static func calibrated(_ raw: Double) -> Double {
+    public func calibrated(_ raw: Double) -> Double {
         let points = calibration
         guard raw > points[0].raw else { return points[0].observed }
         for (a, b) in zip(points, points.dropFirst()) where raw <= b.raw {
@@ -93,6 +131,12 @@ public struct DecisionModel: Sendable, Equatable {
             return a.observed + t * (b.observed - a.observed)
         }
         return points[points.count - 1].observed
+    }
+
+    public static func == (a: DecisionModel, b: DecisionModel) -> Bool {
+        a.coefficients == b.coefficients && a.threshold == b.threshold && a.thresholdKnownAddress == b.thresholdKnownAddress
+            && a.thresholdPrivate == b.thresholdPrivate && a.provisionalFloor == b.provisionalFloor
+            && a.joinThreshold == b.joinThreshold && a.calibration.elementsEqual(b.calibration) { $0 == $1 }
     }
 
     public func probability(_ f: DecisionFeatures) -> Double {

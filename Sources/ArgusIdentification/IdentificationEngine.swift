@@ -123,7 +123,7 @@ public struct IdentificationEngine: Sendable {
         index.upsert(p)
         index.upsert(rival)
         return Decision(
-            visitorID: rival.visitorID, basis: .joined, visitorFound: true, confidence: DecisionModel.calibrated(probability),
+            visitorID: rival.visitorID, basis: .joined, visitorFound: true, confidence: model.calibrated(probability),
             firstSeenAt: rival.firstSeenAt, lastSeenAt: last, tokenMismatch: false, instance: instance, candidates: 1,
             features: f, topCandidate: rival.visitorID, profile: rival, joined: p)
     }
@@ -158,7 +158,7 @@ public struct IdentificationEngine: Sendable {
                 index.upsert(p)
                 return Decision(
                     visitorID: p.visitorID, basis: .token, visitorFound: true,
-                    confidence: DecisionModel.calibrated(doubtful ? 0.7 : Self.tokenConfidence), firstSeenAt: p.firstSeenAt, lastSeenAt: last,
+                    confidence: model.calibrated(doubtful ? 0.7 : Self.tokenConfidence), firstSeenAt: p.firstSeenAt, lastSeenAt: last,
                     tokenMismatch: doubtful, instance: token.instance, candidates: 1, profile: p)
             } else {
                 tokenMismatch = true  // another device's token: identify by fingerprint instead
@@ -193,7 +193,7 @@ public struct IdentificationEngine: Sendable {
                 p.absorb(o, at: time)
                 index.upsert(p)
                 return Decision(
-                    visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: DecisionModel.calibrated(probability),
+                    visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: model.calibrated(probability),
                     firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch, instance: instance,
                     candidates: compared, topScores: topScores, features: f, topCandidate: p.visitorID, profile: p)
             }
@@ -215,7 +215,7 @@ public struct IdentificationEngine: Sendable {
         index.upsert(p)
         return Decision(
             visitorID: p.visitorID, basis: .new, visitorFound: false,
-            confidence: DecisionModel.calibrated(features.map { 1 - model.probability($0) } ?? Self.unmatchedConfidence),
+            confidence: model.calibrated(features.map { 1 - model.probability($0) } ?? Self.unmatchedConfidence),
             firstSeenAt: time, lastSeenAt: time, tokenMismatch: tokenMismatch, instance: instance,
             candidates: compared, topScores: topScores, features: features, topCandidate: best?.profile.visitorID,
             profile: p)

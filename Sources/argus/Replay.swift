@@ -16,6 +16,7 @@ struct Replay: ParsableCommand {
     @Option(help: "JSON array of decision-model coefficients.") var model: String?
     @Option(help: "Merge threshold of the decision model.") var threshold: Double?
     @Option(help: "Join threshold of the decision model.") var join: Double?
+    @Option(help: "Match policy: household or fleet.") var policy = "household"
 
     func run() throws {
         var w = Weights()
@@ -23,7 +24,8 @@ struct Replay: ParsableCommand {
         for (key, value) in overrides.objectValue?.entries ?? [] {
             guard let v = value.doubleValue, w.set(key, v) else { throw ValidationError("unknown weight \(key)") }
         }
-        var decision = DecisionModel()
+        guard let matchPolicy = MatchPolicy(rawValue: policy) else { throw ValidationError("unknown policy \(policy)") }
+        var decision = DecisionModel(policy: matchPolicy)
         if let model {
             let values = try JSONParser.parse(model).arrayValue?.compactMap(\.doubleValue) ?? []
             guard values.count == DecisionFeatures.names.count else {

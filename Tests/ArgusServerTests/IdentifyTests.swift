@@ -53,6 +53,33 @@ import Testing
         }
     }
 
+    /// `ARGUS_MATCH_POLICY=fleet`: the same components again without token is another machine.
+    @Test func theFleetPolicyGivesALoneIdenticalBrowserANewID() async throws {
+        var config = ArgusConfig()
+        config.matchPolicy = "fleet"
+        let h = try await Harness.make(config: config)
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            let a = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody()).json
+            let b = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody()).json
+            #expect(a["visitorId"] != nil && a["visitorId"] != b["visitorId"])
+            #expect(b["visitorFound"] == false)
+        }
+    }
+
+    @Test func anUnknownMatchPolicyStopsTheStart() async throws {
+        var config = ArgusConfig()
+        config.matchPolicy = "offices"
+        config.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("argus-test-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: config.dataDirectory) }
+        await #expect(throws: ConfigurationError.self) { _ = try await ArgusRuntime.open(config) }
+        do {
+            _ = try await ArgusRuntime.open(config)
+        } catch {
+            #expect("\(error)".contains("ARGUS_MATCH_POLICY must be 'household' or 'fleet'"))
+        }
+    }
+
     @Test func sameStableComponentsWithoutTokenAreFoundAgain() async throws {
         let h = try await Harness.make()
         defer { h.remove() }

@@ -50,6 +50,8 @@ public struct ArgusConfig: Sendable {
     public static let systemZoneTab = "/usr/share/zoneinfo/zone.tab"
     /// Velocity keys kept per kind (visitors, IPs, linked ids); about 0.7 KB each.
     public var velocityCapacity = 200_000
+    /// `ARGUS_MATCH_POLICY`: `household` (default) or `fleet` (docs/identification.md, "Match policy").
+    public var matchPolicy = "household"
 
     /// Webhooks may target loopback/private/link-local addresses (`ARGUS_WEBHOOK_ALLOW_PRIVATE=1`; tests).
     public var webhookAllowPrivate = false
@@ -102,6 +104,7 @@ public struct ArgusConfig: Sendable {
         if let v = env["ARGUS_DATACENTER_RANGES"], !v.isEmpty { c.datacenterRanges = v }
         if let v = env["ARGUS_ZONE_TAB"], !v.isEmpty { c.zoneTab = v }
         if let v = env["ARGUS_VELOCITY_CAPACITY"].flatMap(Int.init), v >= 100 { c.velocityCapacity = v }
+        if let v = env["ARGUS_MATCH_POLICY"], !v.isEmpty { c.matchPolicy = v }
         if let v = env["ARGUS_DEMO_EVENTS"], !v.isEmpty { c.demoEventsSetting = v == "1" || v.lowercased() == "true" }
         if let v = env["ARGUS_DEVICE_GLOBAL_RATE_PER_MINUTE"].flatMap(Int.init), v > 0 { c.deviceGlobalPerMinute = v }
         if let v = env["ARGUS_DEVICE_TENANT_RATE_PER_MINUTE"].flatMap(Int.init), v > 0 { c.deviceTenantPerMinute = v }

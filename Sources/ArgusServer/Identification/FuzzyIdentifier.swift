@@ -12,10 +12,12 @@ public final class FuzzyIdentifier: VisitorIdentifier {
     let engines = Mutex<[String: IdentificationEngine]>([:])
     let loader: Loader
     let weights: Weights
+    let model: DecisionModel
 
-    public init(store: any ArgusStore, weights: Weights = Weights()) {
+    public init(store: any ArgusStore, weights: Weights = Weights(), model: DecisionModel = DecisionModel()) {
         self.store = store
         self.weights = weights
+        self.model = model
         self.loader = Loader(store: store)
     }
 
@@ -30,7 +32,7 @@ public final class FuzzyIdentifier: VisitorIdentifier {
             $0.environmentID == visit.environmentID ? TokenClaim(visitorID: $0.visitorID, instance: $0.instance) : nil
         }
         let (decision, population) = engines.withLock { engines in
-            let d = engines[visit.environmentID, default: IdentificationEngine(weights: weights)].identify(
+            let d = engines[visit.environmentID, default: IdentificationEngine(weights: weights, model: model)].identify(
                 observation, token: claim, at: visit.timestampMs, newVisitorID: Identifiers.visitorID,
                 newInstance: { UInt64.random(in: 1...UInt64.max) })
             let index = engines[visit.environmentID]!.index
@@ -69,8 +71,9 @@ public final class FuzzyIdentifier: VisitorIdentifier {
             if let task = tasks[environmentID] { return try await task.value }
             let store = self.store
             let weights = identifier.weights
+            let model = identifier.model
             let task = Task {
-                var engine = IdentificationEngine(weights: weights)
+                var engine = IdentificationEngine(weights: weights, model: model)
                 for visitor in try await store.visitors(environmentID: environmentID) {
                     if let profile = Profile(encoded: visitor.profile) { engine.load(profile) }
                 }

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusIdentification
 import ArgusRedis
 import ArgusSignals
 import ArgusSQLite
@@ -55,7 +56,7 @@ public final class ArgusRuntime: Sendable {
         } else {
             self.requestLimiter = BoundedGCRALimiter(clock: clock, capacity: config.rateLimitTableCapacity)
         }
-        self.identifier = identifier ?? FuzzyIdentifier(store: store)
+        self.identifier = try identifier ?? FuzzyIdentifier(store: store, model: config.decisionModel())
         self.signals = try signals ?? SignalService(
             ipData: IPDataLoader.load(config, logger: logger), velocity: VelocityTracker(capacity: config.velocityCapacity))
         self.metrics = metrics
@@ -77,6 +78,7 @@ public final class ArgusRuntime: Sendable {
         guard let synchronous = SQLiteStore.Synchronous(rawValue: config.sqliteSynchronous.uppercased()) else {
             throw ConfigurationError("ARGUS_SQLITE_SYNCHRONOUS must be 'normal' or 'full'")
         }
+        _ = try config.decisionModel()
         let store = try SQLiteStore(directory: config.dataDirectory, synchronous: synchronous)
         try await store.migrate()
         let masterKey = try MasterKeyLoader.load(config: config, logger: logger)
@@ -150,5 +152,15 @@ enum MasterKeyLoader {
         logger.notice(
             "generated a new master key", metadata: ["path": .string(path), "hint": "back it up; or set ARGUS_MASTER_KEY"])
         return key
+    }
+}
+
+extension ArgusConfig {
+    /// The identification engine's decision model for `matchPolicy`.
+    public func decisionModel() throws -> DecisionModel {
+        guard let policy = MatchPolicy(rawValue: matchPolicy.lowercased()) else {
+            throw ConfigurationError("ARGUS_MATCH_POLICY must be 'household' or 'fleet', not '\(matchPolicy)'")
+        }
+        return DecisionModel(policy: policy)
     }
 }
