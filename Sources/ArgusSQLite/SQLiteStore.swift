@@ -406,6 +406,10 @@ public final class SQLiteStore: ArgusStore {
                 case .string(let text):
                     alternatives.append("(json_type(CAST(document AS TEXT), ?) = 'text' AND json_extract(CAST(document AS TEXT), ?) = ?)")
                     args += [path, path, text]
+                case .atLeast(let n):
+                    alternatives.append(
+                        "(json_type(CAST(document AS TEXT), ?) IN ('integer', 'real') AND json_extract(CAST(document AS TEXT), ?) >= ?)")
+                    args += [path, path, n]
                 }
             }
             sql.append("(" + alternatives.joined(separator: " OR ") + ")")

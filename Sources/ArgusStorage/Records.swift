@@ -217,12 +217,14 @@ public struct EventQuery: Sendable, Equatable {
 }
 
 /// A condition on one smart-signal field of the event document: the field at
-/// `path` (object keys from the document's root) must exist and be one of `oneOf`.
+/// `path` (object keys from the document's root) must exist and match one of `oneOf`.
 /// An event without the field never matches (the v4 search's rule).
 public struct SignalFilter: Sendable, Equatable {
     public enum Value: Sendable, Equatable, Hashable {
         case bool(Bool)
         case string(String)
+        /// A number at least this.
+        case atLeast(Double)
     }
 
     public var path: [String]
@@ -239,6 +241,7 @@ public struct SignalFilter: Sendable, Equatable {
             switch $0 {
             case .bool(let b): b ? "true" : "false"
             case .string(let s): "'" + s + "'"
+            case .atLeast(let n): ">=" + String(n)
             }
         }.joined(separator: "|")
     }

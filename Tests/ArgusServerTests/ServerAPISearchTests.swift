@@ -82,6 +82,10 @@ import Testing
             #expect(try await ids("bot=good").isEmpty)
             #expect(try await ids("bot=bad&incognito=true").isEmpty)
             #expect(try await ids("incognito=FALSE&bot=none&tampering=false") == [normal2, normal])
+            #expect(try await ids("min_suspect_score=5") == [bot])  // a bad bot weighs 10, incognito 2
+            #expect(Set(try await ids("min_suspect_score=2")) == [bot, incognito])
+            #expect(Set(try await ids("min_suspect_score=0")) == [normal, normal2, incognito, bot])
+            #expect(try await ids("min_suspect_score=2.5&incognito=true").isEmpty)
             #expect(try await ids("vpn=true").isEmpty)  // no IP data configured: no vpn field, no match either way
             #expect(try await ids("vpn=false").isEmpty)
 
@@ -100,6 +104,7 @@ import Testing
 
     @Test(arguments: [
         ("incognito=yes", "invalid incognito param"), ("virtual_machine=1", "invalid virtual_machine param"),
+        ("min_suspect_score=high", "invalid min_suspect_score param"), ("min_suspect_score=-1", "invalid min_suspect_score param"),
         ("limit=0", "invalid limit"), ("limit=101", "invalid limit"), ("limit=x", "invalid limit"),
         ("start=yesterday", "invalid start time"), ("end=-5", "invalid end time"), ("reverse=maybe", "invalid reverse param"),
         ("bot=evil", "invalid bot type"), ("ip_address=1.2.3", "invalid ip address"), ("visitor_id=a%27b", "invalid visitor id"),

@@ -76,6 +76,10 @@ struct SearchParameters {
         for (name, path) in Self.booleanSignals {
             if let b = try bool(name, "invalid \(name) param") { q.signals.append(SignalFilter(path: path, oneOf: [.bool(b)])) }
         }
+        if let v = p.get("min_suspect_score") {
+            guard let n = Double(v), n.isFinite, n >= 0 else { throw invalid("invalid min_suspect_score param") }
+            q.signals.append(SignalFilter(path: ["suspect_score"], oneOf: [.atLeast(n)]))
+        }
         var out = SearchParameters(query: q)
         if let v = p.get("total_hits") {
             guard let n = Int(v), n >= 1 else { throw invalid("invalid total_hits") }
