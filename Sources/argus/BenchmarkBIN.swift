@@ -50,7 +50,5 @@ struct BenchmarkBIN: ParsableCommand {
         ]))
     }
 
-    static func us(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
-    }
+    static func us(_ d: Duration) -> Double { d.microseconds }
 }

@@ -115,7 +115,7 @@ struct BenchmarkEngine: ParsableCommand {
             candidates += d.candidates
         }
         let elapsed = ContinuousClock.now - start
-        let perVisit = Double(elapsed.components.attoseconds) / 1e12 / Double(queries) + Double(elapsed.components.seconds) * 1e6 / Double(queries)
+        let perVisit = elapsed.microseconds / Double(queries)
 
         // Observation construction (JSON components to features), per visit.
         let obsStart = ContinuousClock.now
@@ -124,7 +124,7 @@ struct BenchmarkEngine: ParsableCommand {
             sink &+= Observation(components: Self.components(devices[k]), clientIP: devices[k].ip).look
         }
         let obsElapsed = ContinuousClock.now - obsStart
-        let obsPer = (Double(obsElapsed.components.seconds) * 1e6 + Double(obsElapsed.components.attoseconds) / 1e12) / Double(min(queries, devices.count))
+        let obsPer = obsElapsed.microseconds / Double(min(queries, devices.count))
 
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -133,7 +133,7 @@ struct BenchmarkEngine: ParsableCommand {
             "identify_us": .double((perVisit * 100).rounded() / 100),
             "observation_and_components_us": .double((obsPer * 100).rounded() / 100),
             "mean_candidates": .double((Double(candidates) / Double(queries) * 10).rounded() / 10),
-            "fill_s": .double(Double(fill.components.seconds) + Double(fill.components.attoseconds) / 1e18),
+            "fill_s": .double(fill.seconds),
             "max_rss_mb": .int(Int64(usage.ru_maxrss / 1024)), "checksum": .int(Int64(sink & 0xFFFF)),
         ]
         print(JSONWriter.string(result))

@@ -45,7 +45,7 @@ struct BenchmarkPipeline: ParsableCommand {
             let start = ContinuousClock.now
             for _ in 0..<count { sink &+= try work() }
             let d = ContinuousClock.now - start
-            rows.append((name, (Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12) / Double(count)))
+            rows.append((name, d.microseconds / Double(count)))
         }
         try stage("parse body (JSON)") { try JSONParser.parse(body).objectValue?.count ?? 0 }
         stage("validate") {

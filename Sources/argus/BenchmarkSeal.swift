@@ -26,7 +26,7 @@ struct BenchmarkSeal: ParsableCommand {
         let start = ContinuousClock.now
         for _ in 0..<count { total &+= try SealedResult.sealBase64(document, key: key).utf8.count }
         let elapsed = ContinuousClock.now - start
-        let us = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(count)
+        let us = elapsed.microseconds / Double(count)
         print(JSONWriter.string([
             "events": .int(Int64(count)), "document_bytes": .int(Int64(document.count)),
             "sealed_base64_bytes": .int(Int64(total / count)), "seal_and_base64_us": .double((us * 100).rounded() / 100),

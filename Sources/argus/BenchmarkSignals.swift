@@ -64,7 +64,7 @@ struct BenchmarkSignals: ParsableCommand {
         }
         let elapsed = ContinuousClock.now - start
         let n = Double(rounds * rows.count)
-        let us = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / n
+        let us = elapsed.microseconds / n
         let ordinary = rows.count - privateVisits
         var rates = JSONObject()
         for name in ["bot_bad", "tampering", "anti_detect_browser", "incognito", "developer_tools", "virtual_machine", "privacy_settings", "risk_above_low"] {

@@ -57,7 +57,7 @@ struct BenchmarkStore: AsyncParsableCommand {
         let wall = ContinuousClock.now - start
         let cpu = Self.cpuSeconds() - cpu0
         let n = Double(perWriter * concurrency)
-        let wallUS = (Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18) * 1e6 / n
+        let wallUS = wall.microseconds / n
         let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/argus.sqlite")[.size] as? Int) ?? 0
         print(JSONWriter.string([
             "events": .int(Int64(n)), "wall_us_per_event": .double((wallUS * 10).rounded() / 10),

@@ -54,7 +54,7 @@ struct SeedVisitors: AsyncParsableCommand {
             let distinct = Set(records.map(\.id)).count
             print(JSONWriter.string([
                 "visits": .int(Int64(count)), "visitors": .int(Int64(distinct)),
-                "identify_s": .double(Double(identified.components.seconds)), "total_s": .double(Double((ContinuousClock.now - start).components.seconds)),
+                "identify_s": .double(identified.seconds), "total_s": .double((ContinuousClock.now - start).seconds),
             ]))
         }
     }
