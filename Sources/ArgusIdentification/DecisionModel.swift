@@ -62,7 +62,7 @@ public enum MatchPolicy: String, Sendable, CaseIterable {
 /// `DecisionFeatures`; the engine merges when it is above `threshold`.
 /// The coefficients were fitted on simulated populations (tools/fit.py;
 /// see docs/identification.md), the confidence map too (tools/calibrate.py).
-public struct DecisionModel: Sendable, Equatable {
+public struct DecisionModel: Sendable {
     public var coefficients: [Double]
     /// Raw model output → observed share of right answers: what `confidence` reports.
     public var calibration: [(raw: Double, observed: Double)]
@@ -131,12 +131,6 @@ public struct DecisionModel: Sendable, Equatable {
             return a.observed + t * (b.observed - a.observed)
         }
         return points[points.count - 1].observed
-    }
-
-    public static func == (a: DecisionModel, b: DecisionModel) -> Bool {
-        a.coefficients == b.coefficients && a.threshold == b.threshold && a.thresholdKnownAddress == b.thresholdKnownAddress
-            && a.thresholdPrivate == b.thresholdPrivate && a.provisionalFloor == b.provisionalFloor
-            && a.joinThreshold == b.joinThreshold && a.calibration.elementsEqual(b.calibration) { $0 == $1 }
     }
 
     public func probability(_ f: DecisionFeatures) -> Double {
