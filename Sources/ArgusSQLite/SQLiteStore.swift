@@ -389,7 +389,7 @@ public final class SQLiteStore: ArgusStore {
             args.append(value)
         }
         for f in q.signals {
-            // The document is JSON text stored as a BLOB: read it as text. JSON booleans come back as 1 / 0.
+            // The document is JSON text stored as a BLOB: read it as text.
             // Keys are our own field names (letters and underscores), checked before they reach the path.
             guard !f.oneOf.isEmpty, f.path.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 == 0x5F || (0x61...0x7A).contains($0) } })
             else {
@@ -400,9 +400,9 @@ public final class SQLiteStore: ArgusStore {
             var alternatives: [String] = []
             for v in f.oneOf {
                 switch v {
-                case .bool(let b):
-                    alternatives.append("(json_type(CAST(document AS TEXT), ?) = ? AND json_extract(CAST(document AS TEXT), ?) = ?)")
-                    args += [path, b ? "true" : "false", path, b ? 1 : 0]
+                case .bool(let b):  // json_type names a JSON boolean by its value: 'true' or 'false'
+                    alternatives.append("json_type(CAST(document AS TEXT), ?) = ?")
+                    args += [path, b ? "true" : "false"]
                 case .string(let text):
                     alternatives.append("(json_type(CAST(document AS TEXT), ?) = 'text' AND json_extract(CAST(document AS TEXT), ?) = ?)")
                     args += [path, path, text]
