@@ -6,8 +6,9 @@ observed share of right answers, on simulated populations from ../shared/eval.
 
 Every visit is replayed through `argus replay`. Its raw confidence is what
 the engine calibrates: the decision model's probability for a fingerprint
-match or a join (from the reported features and `--model`, which must be
-the coefficients the binary was built with), one minus it for a new visitor
+match (from the reported features and `--model`, which must be the
+coefficients the binary was built with for `--policy`), the join model's
+for a join, one minus it for a new visitor
 that had a candidate, and 0.99 for token answers and new visitors without
 any candidate. "Right": the id belongs to the browser (first given to it)
 and, for a new id, the visit is the browser's first. Raw values are binned
@@ -28,14 +29,16 @@ from replay import EVAL, ROOT  # noqa: E402
 from population import Scenario, generate  # noqa: E402
 
 
-def points(binary: str, scenarios: list[str], seeds: list[int], model: list[float]) -> list[tuple[float, bool]]:
+def points(binary: str, scenarios: list[str], seeds: list[int], model: list[float], policy: str) -> list[tuple[float, bool]]:
     out = []
     for scenario in scenarios:
         for seed in seeds:
             population = generate(Scenario.load(EVAL / "scenarios" / f"{scenario}.json"), seed)
-            lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip, "components": v.components})
+            lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip, "url": v.url,
+                                        "referrer": v.referrer, "components": v.components})
                             + "\n" for v in population.visits)
-            replayed = subprocess.run([binary, "replay"], input=lines.encode(), capture_output=True, check=True)
+            replayed = subprocess.run([binary, "replay", "--policy", policy], input=lines.encode(),
+                                      capture_output=True, check=True)
             owner: dict[str, int] = {}
             seen: set[int] = set()
             for visit, line in zip(population.visits, replayed.stdout.decode().splitlines()):
@@ -44,11 +47,13 @@ def points(binary: str, scenarios: list[str], seeds: list[int], model: list[floa
                 right = owner[d["visitorId"]] == visit.device and (d["basis"] != "new" or visit.device not in seen)
                 seen.add(visit.device)
                 f = d.get("features")
-                if d["basis"] == "token" or f is None:
+                if d["basis"] == "joined":
+                    raw = d["join"]["p"]  # the join model's probability
+                elif d["basis"] == "token" or f is None:
                     raw = 0.99
                 else:
                     p = 1 / (1 + math.exp(-sum(a * b for a, b in zip(model, f))))
-                    raw = p if d["basis"] in ("fingerprint", "joined") else 1 - p
+                    raw = p if d["basis"] == "fingerprint" else 1 - p
                 out.append((raw, right))
     return out
 
@@ -59,9 +64,10 @@ def main() -> int:
     parser.add_argument("--scenarios", nargs="+", default=["default", "small"])
     parser.add_argument("--model", required=True, help="the binary's DecisionModel.fitted (JSON array)")
     parser.add_argument("--bins", type=int, default=12)
+    parser.add_argument("--policy", default="household", help="match policy the map is for")
     parser.add_argument("--binary", default=str(ROOT / ".build-release/release/argus"))
     args = parser.parse_args()
-    pts = sorted(points(args.binary, args.scenarios, args.seeds, json.loads(args.model)))
+    pts = sorted(points(args.binary, args.scenarios, args.seeds, json.loads(args.model), args.policy))
     other = [p for p in pts if p[0] != 0.99]
     n = args.bins
     bins = [other[i * len(other) // n:(i + 1) * len(other) // n] for i in range(n)]

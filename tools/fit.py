@@ -27,13 +27,20 @@ from population import Scenario, generate  # noqa: E402
 from metrics import score  # noqa: E402
 
 NAMES = ["bias", "top", "gap", "rivals", "lastAddress", "recentAddress", "network", "drift", "twins", "exact",
-         "uniqueExact", "model", "crowd", "webkit", "private", "cookiesDisabled", "homecoming"]
+         "uniqueExact", "model", "crowd", "webkit", "private", "cookiesDisabled", "homecoming", "cameFromLastPage", "cameFromOtherPage",
+         "cameFromSite"]
 
 
-def replay(binary: str, population, model: list[float] | None) -> list[dict]:
-    lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip, "components": v.components})
+JOIN_NAMES = ["bias", "closeCall", "lastAddress", "recentAddress", "network", "drift", "visits", "sharedAddress",
+              "exact", "twins", "crowd", "webkit", "others"]
+
+
+def replay(binary: str, population, model: list[float] | None, join_model: list[float] | None = None) -> list[dict]:
+    lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip, "url": v.url,
+                                "referrer": v.referrer, "components": v.components})
                     + "\n" for v in population.visits)
-    command = [binary, "replay"] + (["--model", json.dumps(model)] if model else [])
+    command = [binary, "replay"] + (["--model", json.dumps(model)] if model else []) + (
+        ["--join-model", json.dumps(join_model)] if join_model else [])
     out = subprocess.run(command, input=lines.encode(), capture_output=True, check=True).stdout.decode()
     return [json.loads(line) for line in out.splitlines()]
 
@@ -45,6 +52,18 @@ def samples(population, decisions):
         if d.get("features") is not None and d["basis"] != "token":
             xs.append(d["features"])
             ys.append(1.0 if owner.get(d["top"]) == visit.device else 0.0)
+        owner.setdefault(d["visitorId"], visit.device)
+    return xs, ys
+
+
+def join_samples(population, decisions):
+    """Every provisional visitor weighed against its silent rival: 1 when the rival is this browser."""
+    owner: dict[str, int] = {}
+    xs, ys = [], []
+    for visit, d in zip(population.visits, decisions):
+        if d.get("join") is not None:
+            xs.append(d["join"]["features"])
+            ys.append(1.0 if owner.get(d["join"]["rival"]) == visit.device else 0.0)
         owner.setdefault(d["visitorId"], visit.device)
     return xs, ys
 
@@ -74,16 +93,21 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--model", help="starting coefficients (JSON array)")
     parser.add_argument("--exclude", nargs="*", default=["top"], help="features held at 0")
+    parser.add_argument("--target", choices=["decision", "join"], default="decision",
+                        help="which model to fit (the other stays as given)")
+    parser.add_argument("--join-model", help="join-model coefficients (JSON array)")
     parser.add_argument("--binary", default=str(ROOT / ".build-release/release/argus"))
     args = parser.parse_args()
     populations = [generate(Scenario.load(EVAL / "scenarios" / f"{s}.json"), seed)
                    for s in args.scenarios for seed in args.seeds]
     model = json.loads(args.model) if args.model else None
+    join_model = json.loads(args.join_model) if args.join_model else None
+    names = NAMES if args.target == "decision" else JOIN_NAMES
     for round_ in range(args.rounds):
         xs, ys, results = [], [], []
         for population in populations:
-            decisions = replay(args.binary, population, model)
-            x, y = samples(population, decisions)
+            decisions = replay(args.binary, population, model, join_model)
+            x, y = (samples if args.target == "decision" else join_samples)(population, decisions)
             xs += x
             ys += y
             s = score(population, [d["visitorId"] for d in decisions])
@@ -91,13 +115,17 @@ def main() -> int:
         acc, fm, cont = (float(np.mean([r[i] for r in results])) for i in range(3))
         print(f"round {round_}: strict {acc:.4f} false-merge {fm:.4f} continuity {cont:.4f} "
               f"({len(ys)} samples, {int(sum(ys))} positive)", flush=True)
-        keep = [i for i, n in enumerate(NAMES) if n not in args.exclude]
+        keep = [i for i, n in enumerate(names) if n not in args.exclude]
         w = fit(np.array(xs)[:, keep], np.array(ys))
-        model = [0.0] * len(NAMES)
+        fitted = [0.0] * len(names)
         for i, v in zip(keep, w):
-            model[i] = round(float(v), 3)
-        print("  " + json.dumps(dict(zip(NAMES, model))), flush=True)
-        print("  " + json.dumps(model), flush=True)
+            fitted[i] = round(float(v), 3)
+        if args.target == "decision":
+            model = fitted
+        else:
+            join_model = fitted
+        print("  " + json.dumps(dict(zip(names, fitted))), flush=True)
+        print("  " + json.dumps(fitted), flush=True)
     return 0
 
 

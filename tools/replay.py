@@ -120,6 +120,7 @@ def main() -> int:
     parser.add_argument("--model", help="JSON array of decision-model coefficients")
     parser.add_argument("--threshold", type=float)
     parser.add_argument("--join", type=float)
+    parser.add_argument("--join-model")
     parser.add_argument("--policy", default="household", help="match policy: household or fleet")
     parser.add_argument("--calibration", action="store_true", help="confidence against observed accuracy")
     parser.add_argument("--diagnose", action="store_true", help="break errors down by class, basis and drift")
@@ -130,9 +131,9 @@ def main() -> int:
     scenario = Scenario.load(path)
     for seed in args.seeds:
         population = generate(scenario, seed)
-        lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip,
-                                    "components": v.components}) + "\n" for v in population.visits)
-        extra = ["--policy", args.policy] + (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else [])
+        lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip, "url": v.url,
+                                    "referrer": v.referrer, "components": v.components}) + "\n" for v in population.visits)
+        extra = ["--policy", args.policy] + (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else []) + (["--join-model", args.join_model] if args.join_model else [])
         out = subprocess.run([args.binary, "replay", "--weights", args.weights, *extra], input=lines.encode(),
                              capture_output=True, check=True).stdout.decode().splitlines()
         decisions = [json.loads(line) for line in out]

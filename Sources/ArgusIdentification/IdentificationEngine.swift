@@ -49,6 +49,15 @@ public struct Decision: Sendable, Equatable {
     public var profile: Profile
     /// A provisional visitor this visit joined into `profile` (to persist too).
     public var joined: Profile? = nil
+    /// The silent rival a provisional visitor was weighed against, joined or not (tuning).
+    public var joinTrial: JoinTrial? = nil
+}
+
+/// A provisional visitor weighed against its silent rival (`IdentificationEngine.settleProvisional`).
+public struct JoinTrial: Sendable, Equatable {
+    public var rival: String
+    public var features: JoinFeatures
+    public var probability: Double
 }
 
 /// Links visits to visitors: the token when it fits the device, otherwise
@@ -96,24 +105,35 @@ public struct IdentificationEngine: Sendable {
         return p
     }
 
-    /// A token visit of a visitor created on a close call. Rivals seen since
-    /// it was created are other browsers (dropped); if one silent rival is
-    /// now clearly this browser, the visitor is joined into it.
-    mutating func settleProvisional(_ p: inout Profile, _ o: Observation, instance: UInt64, at time: Int64) -> Decision? {
+    /// A visit of a visitor created on a close call (by its token, or by fingerprint).
+    /// Rivals seen since it was created are other browsers (dropped); a rival that is itself
+    /// a close call of another listed rival stands for it. If the silent rival this visit
+    /// points to is now likely enough this browser (`DecisionModel.joinProbability`), the
+    /// visitor is joined into it. Every rival weighed is reported in `weighed`.
+    mutating func settleProvisional(
+        _ p: inout Profile, _ o: Observation, instance: UInt64, at time: Int64, weighed: inout JoinTrial?
+    ) -> Decision? {
         p.provisional.removeAll { id in
             guard let rival = index.profile(id), rival.isCandidate else { return true }
             return rival.lastSeenAt > p.firstSeenAt  // alive elsewhere since
         }
-        guard p.provisional.count == 1, var rival = index.profile(p.provisional[0]),
-            let m = Similarity.evaluate(o, rival, weights)
-        else { return nil }
-        let f = DecisionFeatures(
-            top: m.score, gap: DecisionFeatures.maxGap, rivals: 0, address: m.address, drift: m.drift,
-            twins: max(0, index.lookCount(o.look) - (rival.look == o.look ? 1 : 0) - (p.look == o.look ? 1 : 0)),
-            exact: rival.look == o.look, model: index.hardwareCount(o.hardware), crowd: index.addressCount(o.ip),
-            webkit: o.engine == .webkit, privateMode: o.looksPrivate, cookiesDisabled: o.cookiesDisabled)
-        let probability = model.probability(f)
-        guard probability > model.joinThreshold, m.address >= 1 else { return nil }
+        let listed = p.provisional
+        let roots = listed.filter { id in !(index.profile(id)?.provisional.contains { listed.contains($0) } ?? false) }
+        var best: (rival: Profile, features: JoinFeatures, probability: Double)?
+        for id in roots {
+            guard let rival = index.profile(id), let m = Similarity.evaluate(o, rival, weights) else { continue }
+            let f = JoinFeatures(
+                closeCall: p.closeCall, address: m.address, drift: m.drift, visits: Int(p.eventCount),
+                sharedAddress: p.ips.contains { rival.ips.contains($0) }, exact: rival.look == o.look,
+                twins: max(0, index.lookCount(o.look) - (rival.look == o.look ? 1 : 0) - (p.look == o.look ? 1 : 0)),
+                crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, others: roots.count - 1)
+            let probability = model.joinProbability(f)
+            if probability > best?.probability ?? -1 { best = (rival, f, probability) }
+        }
+        guard let best else { return nil }
+        weighed = JoinTrial(rival: best.rival.visitorID, features: best.features, probability: best.probability)
+        guard best.probability > model.joinThreshold else { return nil }
+        var rival = best.rival
         let last = rival.lastSeenAt
         for i in p.instances { rival.attachInstance(i.id, privateVisit: i.privateVisit) }
         rival.attachInstance(instance, privateVisit: o.looksPrivate)
@@ -123,9 +143,9 @@ public struct IdentificationEngine: Sendable {
         index.upsert(p)
         index.upsert(rival)
         return Decision(
-            visitorID: rival.visitorID, basis: .joined, visitorFound: true, confidence: model.calibrated(probability),
+            visitorID: rival.visitorID, basis: .joined, visitorFound: true, confidence: model.calibrated(best.probability),
             firstSeenAt: rival.firstSeenAt, lastSeenAt: last, tokenMismatch: false, instance: instance, candidates: 1,
-            features: f, topCandidate: rival.visitorID, profile: rival, joined: p)
+            topCandidate: rival.visitorID, profile: rival, joined: p, joinTrial: weighed)
     }
 
     @discardableResult
@@ -149,7 +169,10 @@ public struct IdentificationEngine: Sendable {
                 excluded = token.visitorID  // a browser found to be another than this visitor
             } else if let s = Similarity.score(o, p, weights) {
                 let doubtful = s < Self.tokenDoubtScore
-                if !p.provisional.isEmpty, let joined = settleProvisional(&p, o, instance: token.instance, at: time) {
+                var trial: JoinTrial?
+                if !p.provisional.isEmpty,
+                    let joined = settleProvisional(&p, o, instance: token.instance, at: time, weighed: &trial)
+                {
                     return joined
                 }
                 let last = p.lastSeenAt
@@ -159,7 +182,7 @@ public struct IdentificationEngine: Sendable {
                 return Decision(
                     visitorID: p.visitorID, basis: .token, visitorFound: true,
                     confidence: model.calibrated(doubtful ? 0.7 : Self.tokenConfidence), firstSeenAt: p.firstSeenAt, lastSeenAt: last,
-                    tokenMismatch: doubtful, instance: token.instance, candidates: 1, profile: p)
+                    tokenMismatch: doubtful, instance: token.instance, candidates: 1, profile: p, joinTrial: trial)
             } else {
                 tokenMismatch = true  // another device's token: identify by fingerprint instead
             }
@@ -183,11 +206,19 @@ public struct IdentificationEngine: Sendable {
                 drift: best.match.drift, twins: index.lookCount(o.look) - (best.profile.look == o.look ? 1 : 0),
                 exact: best.profile.look == o.look, model: index.hardwareCount(o.hardware),
                 crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, privateMode: o.looksPrivate,
-                cookiesDisabled: o.cookiesDisabled)
+                cookiesDisabled: o.cookiesDisabled, navigation: best.match.navigation, cameFromSite: o.cameFrom != 0)
             features = f
             let probability = model.probability(f)
             if probability > model.threshold(for: f) {
                 var p = best.profile
+                var trial: JoinTrial?
+                if !p.provisional.isEmpty, !o.looksPrivate,
+                    var joined = settleProvisional(&p, o, instance: instance, at: time, weighed: &trial)
+                {
+                    joined.tokenMismatch = tokenMismatch
+                    joined.features = f
+                    return joined
+                }
                 let last = p.lastSeenAt
                 p.attachInstance(instance, privateVisit: o.looksPrivate)
                 p.absorb(o, at: time)
@@ -195,7 +226,8 @@ public struct IdentificationEngine: Sendable {
                 return Decision(
                     visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: model.calibrated(probability),
                     firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch, instance: instance,
-                    candidates: compared, topScores: topScores, features: f, topCandidate: p.visitorID, profile: p)
+                    candidates: compared, topScores: topScores, features: f, topCandidate: p.visitorID, profile: p,
+                    joinTrial: trial)
             }
         }
 
@@ -211,6 +243,7 @@ public struct IdentificationEngine: Sendable {
                 if id != best.profile.visitorID { rivals.append(id) }
             }
             p.provisional = rivals
+            p.closeCall = model.probability(f)
         }
         index.upsert(p)
         return Decision(

@@ -38,6 +38,11 @@ public struct Observation: Sendable, Equatable {
     public var look: UInt64
     /// The agent says cookies are off: such a browser never keeps a token.
     public var cookiesDisabled: Bool
+    /// The page this visit was made on (`Page.key`); 0 when unknown.
+    public var page: UInt64 = 0
+    /// The page of the same site the browser navigated from (its referrer); 0 when it
+    /// came from elsewhere (a search engine, a link in a mail, a bookmark).
+    public var cameFrom: UInt64 = 0
 
     /// Quotas this small come from private (incognito) modes, whose storage lives in memory.
     public static let privateQuotaCeiling = 2.0 * 1024 * 1024 * 1024
@@ -48,7 +53,8 @@ public struct Observation: Sendable, Equatable {
 
     public var looksPrivate: Bool { inMemoryCacheStorage || (quota ?? .infinity) < Self.privateQuotaCeiling }
 
-    public init(components c: Components, clientIP: String) {
+    /// `url` and `referrer` are the page and `document.referrer` the agent reports.
+    public init(components c: Components, clientIP: String, url: String? = nil, referrer: String? = nil) {
         let ua = c.userAgent ?? ""
         let details = BrowserDetails.parse(userAgent: ua)
         engine = Self.engine(ua: ua, browser: details.browserName, os: details.os)
@@ -90,6 +96,10 @@ public struct Observation: Sendable, Equatable {
         network = StableHasher.hash(Self.networkPrefix(clientIP))
         extras = Self.extrasHash(c)
         cookiesDisabled = c.cookiesEnabled == false
+        if let here = url.flatMap(Page.init) {
+            page = here.key
+            if let from = referrer.flatMap(Page.init), from.host == here.host { cameFrom = from.key }
+        }
         var l = StableHasher()
         l.combine(Int64(bitPattern: hardware))
         l.combine(Int64(bitPattern: userAgent))
@@ -161,5 +171,27 @@ public struct Observation: Sendable, Equatable {
         let tail = halves.count > 1 ? halves[1].split(separator: ":").map(String.init) : []
         let missing = max(0, 8 - head.count - tail.count)
         return (head + Array(repeating: "0", count: halves.count > 1 ? missing : 0) + tail).joined(separator: ":")
+    }
+}
+
+/// A page of a site, as the agent reports it (`location.href`, `document.referrer`):
+/// the host and a hash of host, path and query. The fragment never reaches a server
+/// and the scheme does not name another page.
+struct Page {
+    var host: String
+    var key: UInt64
+
+    init?(_ url: String) {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let rest = url[schemeEnd.upperBound...].prefix { $0 != "#" }
+        let hostEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let host = rest[..<hostEnd]
+        guard !host.isEmpty else { return nil }
+        let path = rest[hostEnd...]
+        self.host = host.lowercased()
+        var h = StableHasher()
+        h.combine(self.host)
+        h.combine(path.isEmpty ? "/" : String(path))
+        key = h.value
     }
 }

@@ -32,12 +32,17 @@ public struct Profile: Sendable, Equatable {
     /// winner: if one of them stays silent and this visitor's later visits
     /// settle the doubt (its address, say), the two are joined.
     public var provisional: [String] = []
+    /// When created on a close call: the probability that it was its best rival.
+    public var closeCall: Double = 0
     /// Joined into that visitor: its tokens now lead there.
     public var mergedInto: String?
     /// The agent said cookies are off.
     public var cookiesDisabled = false
     /// The look of the last ordinary (not private) visit.
     public var look: UInt64 = 0
+    /// The page of the last visit (`Observation.page`): a browser navigating on from it
+    /// names it as its referrer.
+    public var lastPage: UInt64 = 0
     public var firstSeenAt: Int64
     public var lastSeenAt: Int64
     public var eventCount: Int64
@@ -103,6 +108,7 @@ public struct Profile: Sendable, Equatable {
         userAgent = o.userAgent
         ips.remember(o.ip)
         networks.remember(o.network)
+        if o.page != 0 { lastPage = o.page }
         if let t = o.timezone { timezones.remember(t) }
         if let s = o.screen { screens.remember(s) }
         // A private visit adds noise (WebKit randomises canvas and audio there) and a
@@ -142,7 +148,8 @@ public struct Profile: Sendable, Equatable {
 // MARK: - binary form (stored with the visitor; read back at start)
 
 extension Profile {
-    static let formatVersion: UInt8 = 5
+    /// 6 added `lastPage` and `closeCall` (at the end); version 5 still reads, without them.
+    static let formatVersion: UInt8 = 6
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
@@ -179,12 +186,14 @@ extension Profile {
         w.i64(lastSeenAt)
         w.i64(eventCount)
         w.u8(ephemeral ? 1 : 0)
+        w.u64(lastPage)
+        w.double(closeCall)
         return w.bytes
     }
 
     public init?(encoded bytes: [UInt8]) {
         var r = ByteReader(bytes)
-        guard r.u8() == Self.formatVersion, let id = r.string(), let hw = r.u64(), let eng = r.u8().flatMap(Engine.init),
+        guard let version = r.u8(), version == Self.formatVersion || version == 5, let id = r.string(), let hw = r.u64(), let eng = r.u8().flatMap(Engine.init),
             let major = r.i64(), let os = r.u64(), let ua = r.u64(), let canvases = r.u64s(), let webgls = r.u64s(),
             let audios = r.doubles(), let fonts = r.optionalU32s(), let languages = r.optionalU32s(),
             let timezones = r.u32s(), let screens = r.u64s(), let quota = r.optionalDouble(), let ips = r.u64s(),
@@ -194,8 +203,11 @@ extension Profile {
                 return Instance(id: id, attached: flags & 1 != 0, privateVisit: flags & 2 != 0)
             }), let evicted = r.u64s(), let provisional = r.list({ $0.string() }), let merged = r.string(),
             let first = r.i64(), let last = r.i64(), let count = r.i64(),
-            let ephemeral = r.u8(), r.isAtEnd
+            let ephemeral = r.u8(), let lastPage = version == 5 ? 0 : r.u64(),
+            let closeCall = version == 5 ? 0.5 : r.double(), r.isAtEnd
         else { return nil }
+        self.lastPage = lastPage
+        self.closeCall = closeCall
         self.visitorID = id
         self.hardware = hw
         self.engine = eng

@@ -37,6 +37,12 @@ public struct Weights: Sendable, Equatable {
     /// Cookies switched on or off: a settings change, rare.
     public var cookiesChanged = -4.0
     public var browserDowngrade = -6.0
+    // Navigation: the browser came from another page of the site (its referrer).
+    /// From the very page of the visitor's last visit.
+    public var cameFromLastPage = 2.0
+    /// From another page: the visitor's last page was not this browser's (or the site
+    /// identifies only on some pages), so it counts only a little against.
+    public var cameFromOtherPage = -0.5
     public init() {}
 
     /// Sets a weight by name (tuning tools); false for an unknown name.
@@ -56,6 +62,7 @@ public struct Weights: Sendable, Equatable {
         "languagesAdded": \.languagesAdded, "languagesOther": \.languagesOther, "timezoneSeen": \.timezoneSeen,
         "timezoneNew": \.timezoneNew, "screenSeen": \.screenSeen, "screenNew": \.screenNew, "screenNewSameAddress": \.screenNewSameAddress, "quotaSame": \.quotaSame,
         "quotaOther": \.quotaOther, "userAgentSame": \.userAgentSame, "cookiesChanged": \.cookiesChanged, "browserDowngrade": \.browserDowngrade,
+        "cameFromLastPage": \.cameFromLastPage, "cameFromOtherPage": \.cameFromOtherPage,
     ] }
 }
 
@@ -76,6 +83,9 @@ public enum Similarity {
         public var address: Int
         /// The sum of the negative (drift) terms.
         public var drift: Double
+        /// 1: the browser came from the visitor's last page; -1: from another page of the
+        /// site; 0: from outside the site, or the visitor's last page is unknown.
+        public var navigation: Int = 0
     }
 
     public static func evaluate(_ o: Observation, _ profile: Profile, _ w: Weights) -> Match? {
@@ -150,7 +160,12 @@ public enum Similarity {
         if let q = o.quota, let pq = p.quota, !o.looksPrivate {
             add(abs(q - pq) <= quotaTolerance * max(q, pq) ? w.quotaSame : w.quotaOther)
         }
-        return Match(score: s, address: address, drift: drift)
+        var navigation = 0
+        if o.cameFrom != 0 && p.lastPage != 0 {
+            navigation = o.cameFrom == p.lastPage ? 1 : -1
+            s += navigation == 1 ? w.cameFromLastPage : w.cameFromOtherPage
+        }
+        return Match(score: s, address: address, drift: drift, navigation: navigation)
     }
 
     /// Field access through a pointer, without copying the profile.
@@ -175,6 +190,7 @@ public enum Similarity {
         var screens: Recent<4, UInt64> { pointer.pointee.screens }
         var cookiesDisabled: Bool { pointer.pointee.cookiesDisabled }
         var quota: Double? { pointer.pointee.quota }
+        var lastPage: UInt64 { pointer.pointee.lastPage }
         var hasFonts: Bool { pointer.pointee.fonts != nil }
         var hasLanguages: Bool { pointer.pointee.languages != nil }
     }

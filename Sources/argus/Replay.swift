@@ -4,7 +4,7 @@ import ArgusIdentification
 import Foundation
 
 /// `argus replay`: a development tool. Reads the evaluator's visits as JSON
-/// lines (`{"device", "storage", "ip", "components"}`) in time order, plays
+/// lines (`{"device", "storage", "ip", "url", "referrer", "components"}`) in time order, plays
 /// each browser's token storage as the evaluator does, runs the
 /// identification engine alone (no HTTP, no storage) and prints one line
 /// per visit: `{"visitorId", "basis", "confidence"}`.
@@ -16,6 +16,7 @@ struct Replay: ParsableCommand {
     @Option(help: "JSON array of decision-model coefficients.") var model: String?
     @Option(help: "Merge threshold of the decision model.") var threshold: Double?
     @Option(help: "Join threshold of the decision model.") var join: Double?
+    @Option(help: "JSON array of join-model coefficients.") var joinModel: String?
     @Option(help: "Match policy: household or fleet.") var policy = "household"
 
     func run() throws {
@@ -35,6 +36,13 @@ struct Replay: ParsableCommand {
         }
         if let threshold { decision.threshold = threshold }
         if let join { decision.joinThreshold = join }
+        if let joinModel {
+            let values = try JSONParser.parse(joinModel).arrayValue?.compactMap(\.doubleValue) ?? []
+            guard values.count == JoinFeatures.names.count else {
+                throw ValidationError("--join-model needs \(JoinFeatures.names.count) numbers")
+            }
+            decision.joinCoefficients = values
+        }
         let env = ProcessInfo.processInfo.environment
         if let v = env["ARGUS_T_KNOWN"].flatMap(Double.init) { decision.thresholdKnownAddress = v }
         if let v = env["ARGUS_T_PRIVATE"].flatMap(Double.init) { decision.thresholdPrivate = v }
@@ -51,7 +59,8 @@ struct Replay: ParsableCommand {
             let token = (storage == "kept" || storage == "cleared") ? tokens[device] : nil
             let observation = Observation(
                 components: Components(raw: visit["components"]?.objectValue ?? JSONObject()),
-                clientIP: visit["ip"]?.stringValue ?? "")
+                clientIP: visit["ip"]?.stringValue ?? "", url: visit["url"]?.stringValue,
+                referrer: visit["referrer"]?.stringValue)
             time += 1
             let d = engine.identify(
                 observation, token: token, at: time, newVisitorID: Identifiers.visitorID,
@@ -65,6 +74,13 @@ struct Replay: ParsableCommand {
                     "visitorId": .string(d.visitorID), "basis": .string(d.basis.rawValue), "confidence": .double(d.confidence),
                     "scores": .array(d.topScores.map { .double($0) }), "candidates": .int(Int64(d.candidates)),
                     "top": d.topCandidate.map { .string($0) } ?? .null, "prov": .int(Int64(d.profile.provisional.count)),
+                    "provIds": .array(d.profile.provisional.map { .string($0) }),
+                    "join": d.joinTrial.map { t in
+                        .object(JSONObject([
+                            ("rival", .string(t.rival)), ("p", .double(t.probability)),
+                            ("features", .array(t.features.vector.map { .double($0) })),
+                        ]))
+                    } ?? .null,
                     "features": d.features.map { .array($0.vector.map { .double($0) }) } ?? .null,
                 ],
                 into: &out)

@@ -27,7 +27,9 @@ public final class FuzzyIdentifier: VisitorIdentifier {
 
     public func resolve(_ visit: Visit) async throws -> Resolution {
         try await ensureLoaded(visit.environmentID)
-        let observation = Observation(components: visit.request.components, clientIP: visit.clientIP)
+        let observation = Observation(
+            components: visit.request.components, clientIP: visit.clientIP, url: visit.request.url,
+            referrer: visit.request.referrer)
         let claim = visit.token.flatMap {
             $0.environmentID == visit.environmentID ? TokenClaim(visitorID: $0.visitorID, instance: $0.instance) : nil
         }

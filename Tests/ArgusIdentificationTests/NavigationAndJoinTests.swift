@@ -1,0 +1,126 @@
+import ArgusCore
+import ArgusIdentification
+import Testing
+
+@Suite struct NavigationTests {
+    func browser(on page: String, from referrer: String? = nil) -> Browser {
+        var b = Browser()
+        b.url = page
+        b.referrer = referrer
+        return b
+    }
+
+    @Test func aSameSiteReferrerNamesThePageTheBrowserCameFrom() {
+        let b = browser(on: "https://Shop.example/cart?x=1#top", from: "https://shop.example/products/item")
+        let o = b.observation(ip: "61.1.1.1")
+        #expect(o.page != 0)
+        #expect(o.cameFrom == browser(on: "https://shop.example/products/item").observation(ip: "61.1.1.1").page)
+        // The fragment never names another page, the host's case neither.
+        #expect(o.page == browser(on: "https://shop.example/cart?x=1").observation(ip: "61.1.1.1").page)
+        #expect(o.page != browser(on: "https://shop.example/cart?x=2").observation(ip: "61.1.1.1").page)
+        // Another site, no referrer, or something that is not a URL: nothing is known.
+        #expect(browser(on: "https://shop.example/", from: "https://www.google.com/").observation(ip: "61.1.1.1").cameFrom == 0)
+        #expect(browser(on: "https://shop.example/").observation(ip: "61.1.1.1").cameFrom == 0)
+        #expect(browser(on: "https://shop.example/", from: "not a url").observation(ip: "61.1.1.1").cameFrom == 0)
+        #expect(browser(on: "garbage", from: "https://shop.example/").observation(ip: "61.1.1.1").page == 0)
+    }
+
+    @Test func comingFromAVisitorsLastPageTellsIdenticalTwinsApart() {
+        var h = Harness()
+        h.engine = IdentificationEngine(model: DecisionModel(policy: .fleet))
+        // Two identical machines behind one office address, each with its token.
+        let a = h.visit(browser(on: "https://shop.example/cart"), ip: "70.0.0.1")
+        let b = h.visit(browser(on: "https://shop.example/"), ip: "70.0.0.1")
+        #expect(a.visitorID != b.visitorID)
+        _ = h.visit(browser(on: "https://shop.example/account"), ip: "70.0.0.1", token: a.visitorID)
+        _ = h.visit(browser(on: "https://shop.example/login"), ip: "70.0.0.1", token: b.visitorID)
+
+        // Storage cleared, no referrer: the twins are not guessed between.
+        let blind = h.visit(browser(on: "https://shop.example/checkout"), ip: "70.0.0.1")
+        #expect(blind.basis == .new)
+        #expect(blind.visitorID != a.visitorID && blind.visitorID != b.visitorID)
+
+        // Storage cleared, but the browser navigated on from a's last page.
+        let fromA = h.visit(
+            browser(on: "https://shop.example/checkout", from: "https://shop.example/account"), ip: "70.0.0.1")
+        #expect(fromA.visitorID == a.visitorID)
+        #expect(fromA.basis == .fingerprint)
+        #expect(fromA.features?.navigation == 1)
+        #expect(fromA.features?.cameFromSite == true)
+    }
+}
+
+@Suite struct JoinTests {
+    /// A join model that weighs nothing but whether the provisional visitor has used one of
+    /// its rival's addresses: the tests check the mechanism, not the fitted numbers.
+    func harness() -> Harness {
+        var model = DecisionModel(policy: .fleet)
+        model.joinCoefficients = JoinFeatures.names.map { $0 == "sharedAddress" ? 10 : $0 == "bias" ? -5 : 0 }
+        var h = Harness()
+        h.engine = IdentificationEngine(model: model)
+        return h
+    }
+
+    /// A visitor seen at two home addresses, then the same browser without its storage from a
+    /// café: a close call, so a provisional visitor remembering it.
+    func closeCall(_ h: inout Harness) -> (home: Decision, cafe: Decision) {
+        let home = h.visit(Browser(), ip: "81.1.1.1")
+        _ = h.visit(Browser(), ip: "82.2.2.2", token: home.visitorID)
+        _ = h.visit(Browser(), ip: "81.1.1.1", token: home.visitorID)
+        let cafe = h.visit(Browser(), ip: "95.5.5.5")
+        return (home, cafe)
+    }
+
+    @Test func aCloseCallIsJoinedIntoItsSilentRivalOnceTheEvidenceSettlesIt() {
+        var h = harness()
+        let (home, cafe) = closeCall(&h)
+        #expect(cafe.basis == .new)
+        #expect(cafe.profile.provisional == [home.visitorID])
+        #expect(cafe.profile.closeCall > 0.2)
+
+        // Its token from the rival's second address: not yet shared when weighed, so weighed and kept apart.
+        let second = h.visit(Browser(), ip: "82.2.2.2", token: cafe.visitorID)
+        #expect(second.visitorID == cafe.visitorID)
+        #expect(second.joinTrial?.rival == home.visitorID)
+        #expect(second.joinTrial?.features.sharedAddress == false)
+
+        // Now the provisional visitor has used one of the rival's addresses: joined.
+        let third = h.visit(Browser(), ip: "96.6.6.6", token: cafe.visitorID)
+        #expect(third.basis == .joined)
+        #expect(third.visitorID == home.visitorID)
+        #expect(third.joined?.mergedInto == home.visitorID)
+        #expect(third.joinTrial?.features.visits == 2)
+        // From then on the provisional visitor's token leads to the rival.
+        let later = h.visit(Browser(), ip: "96.6.6.6", token: cafe.visitorID)
+        #expect(later.visitorID == home.visitorID)
+        #expect(later.basis == .token)
+    }
+
+    @Test func aRivalSeenSinceIsAnotherBrowserAndNeverJoined() {
+        var h = harness()
+        let (home, cafe) = closeCall(&h)
+        // The rival shows up with its own token after the close call: two browsers.
+        _ = h.visit(Browser(), ip: "81.1.1.1", token: home.visitorID)
+        _ = h.visit(Browser(), ip: "82.2.2.2", token: cafe.visitorID)
+        let third = h.visit(Browser(), ip: "96.6.6.6", token: cafe.visitorID)
+        #expect(third.visitorID == cafe.visitorID)
+        #expect(third.basis == .token)
+        #expect(third.joinTrial == nil)
+        #expect(third.profile.provisional.isEmpty)
+    }
+
+    @Test func profilesOfTheFormerFormatStillRead() throws {
+        var h = harness()
+        let (_, cafe) = closeCall(&h)
+        let bytes = cafe.profile.encoded()
+        // Format 5 ended before the last page (8 bytes) and the close call (8 bytes).
+        var old = Array(bytes.dropLast(16))
+        old[0] = 5
+        let read = try #require(Profile(encoded: old))
+        #expect(read.visitorID == cafe.visitorID)
+        #expect(read.provisional == cafe.profile.provisional)
+        #expect(read.lastPage == 0)
+        #expect(read.closeCall == 0.5)
+        #expect(Profile(encoded: bytes) == cafe.profile)
+    }
+}
