@@ -115,7 +115,7 @@ public struct IdentificationEngine: Sendable {
     ) -> Decision? {
         p.provisional.removeAll { id in
             guard let rival = index.profile(id), rival.isCandidate else { return true }
-            return rival.lastSeenAt > p.firstSeenAt  // alive elsewhere since
+            return rival.lastSeenAt >= p.firstSeenAt  // alive elsewhere since (or in the same instant: unknown order)
         }
         let listed = p.provisional
         let roots = listed.filter { id in !(index.profile(id)?.provisional.contains { listed.contains($0) } ?? false) }
