@@ -84,7 +84,8 @@ public enum Similarity {
         /// The sum of the negative (drift) terms.
         public var drift: Double
         /// 1: the browser came from the visitor's last page; -1: from another page of the
-        /// site; 0: from outside the site, or the visitor's last page is unknown.
+        /// site (to another page than the visitor's last); 0: from outside the site, a reload of
+        /// the visitor's last page, or that page is unknown.
         public var navigation: Int = 0
     }
 
@@ -162,8 +163,9 @@ public enum Similarity {
         }
         var navigation = 0
         if o.cameFrom != 0 && p.lastPage != 0 {
-            navigation = o.cameFrom == p.lastPage ? 1 : -1
-            s += navigation == 1 ? w.cameFromLastPage : w.cameFromOtherPage
+            // A reload keeps the referrer of the page's first load: on the same page, only a match counts.
+            navigation = o.cameFrom == p.lastPage ? 1 : o.page == p.lastPage ? 0 : -1
+            s += [w.cameFromOtherPage, 0, w.cameFromLastPage][navigation + 1]
         }
         return Match(score: s, address: address, drift: drift, navigation: navigation)
     }

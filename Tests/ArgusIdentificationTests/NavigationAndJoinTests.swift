@@ -48,6 +48,18 @@ import Testing
         #expect(fromA.features?.navigation == 1)
         #expect(fromA.features?.cameFromSite == true)
     }
+
+    @Test func aReloadKeepsItsFirstReferrerAndIsNotHeldAgainstTheVisitor() {
+        var h = Harness()
+        let page = browser(on: "https://shop.example/checkout", from: "https://shop.example/cart")
+        let first = h.visit(page, ip: "61.1.1.1")
+        let reload = h.visit(page, ip: "61.1.1.1")
+        #expect(reload.visitorID == first.visitorID)
+        #expect(reload.features?.navigation == 0)
+        // The same referrer on another page: the browser came from elsewhere than a's last page.
+        let elsewhere = h.visit(browser(on: "https://shop.example/account", from: "https://shop.example/cart"), ip: "61.1.1.1")
+        #expect(elsewhere.features?.navigation == -1)
+    }
 }
 
 @Suite struct JoinTests {

@@ -53,15 +53,17 @@ import Testing
         }
     }
 
-    /// `ARGUS_MATCH_POLICY=fleet`: the same components again without token is another machine.
+    /// `ARGUS_MATCH_POLICY=fleet`: the same components again without token, arriving from another
+    /// site (nothing says it was browsing here already), is another machine.
     @Test func theFleetPolicyGivesALoneIdenticalBrowserANewID() async throws {
         var config = ArgusConfig()
         config.matchPolicy = "fleet"
         let h = try await Harness.make(config: config)
         defer { h.remove() }
         try await h.app.test(.router) { client in
-            let a = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody()).json
-            let b = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody()).json
+            let fromSearch = "https://www.google.com/"
+            let a = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody(referrer: fromSearch)).json
+            let b = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody(referrer: fromSearch)).json
             #expect(a["visitorId"] != nil && a["visitorId"] != b["visitorId"])
             #expect(b["visitorFound"] == false)
         }

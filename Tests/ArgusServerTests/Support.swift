@@ -43,12 +43,13 @@ struct Harness {
     func remove() { try? FileManager.default.removeItem(atPath: directory) }
 
     func identifyBody(
-        token: String? = nil, linkedID: String? = nil, components: String = Harness.desktopComponents, publicKey: String? = nil
+        token: String? = nil, linkedID: String? = nil, components: String = Harness.desktopComponents, publicKey: String? = nil,
+        referrer: String = "https://shop.example/cart"
     ) -> ByteBuffer {
         let tokenJSON = token.map { "\"\($0)\"" } ?? "null"
         let linked = linkedID.map { ",\"linkedId\":\"\($0)\"" } ?? ""
         return ByteBuffer(
-            string: #"{"v":1,"publicKey":"\#(publicKey ?? boot.publicKey)","token":\#(tokenJSON)\#(linked),"url":"https://shop.example/checkout","referrer":"https://shop.example/cart","tag":{"cart":3},"components":\#(components)}"#
+            string: #"{"v":1,"publicKey":"\#(publicKey ?? boot.publicKey)","token":\#(tokenJSON)\#(linked),"url":"https://shop.example/checkout","referrer":"\#(referrer)","tag":{"cart":3},"components":\#(components)}"#
         )
     }
 
