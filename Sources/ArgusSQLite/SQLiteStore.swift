@@ -292,15 +292,15 @@ public final class SQLiteStore: ArgusStore {
     /// written go together into the next one, so that throughput is not
     /// bounded by one commit per request. Each caller still returns only
     /// after its own event is committed.
-    public func recordEvent(_ e: StoredEvent, visitor v: VisitorRecord) async throws {
+    public func recordEvent(_ e: StoredEvent, visitor v: VisitorRecord, joined: VisitorRecord?) async throws {
         var e = e
         e.components = StoredComponents.encode(e.components)  // compressed here, off the single writer
-        try await eventWriter.submit((e, v))
+        try await eventWriter.submit((e, v, joined))
     }
 
-    let eventWriter: GroupCommitter<(StoredEvent, VisitorRecord)>
+    let eventWriter: GroupCommitter<(StoredEvent, VisitorRecord, VisitorRecord?)>
 
-    static func makeEventWriter(_ pool: DatabasePool) -> GroupCommitter<(StoredEvent, VisitorRecord)> {
+    static func makeEventWriter(_ pool: DatabasePool) -> GroupCommitter<(StoredEvent, VisitorRecord, VisitorRecord?)> {
         GroupCommitter { batch in
         try await pool.write { db in
             let insertEvent = try db.cachedStatement(
@@ -319,7 +319,12 @@ public final class SQLiteStore: ArgusStore {
                       event_count = visitors.event_count + 1,
                       profile = excluded.profile
                     """)
-            for (e, v) in batch {
+            for (e, v, joined) in batch {
+                if let j = joined {
+                    try db.execute(
+                        sql: "UPDATE visitors SET profile = ? WHERE environment_id = ? AND id = ?",
+                        arguments: [Data(j.profile), j.environmentID, j.id])
+                }
                 try insertEvent.execute(arguments: [
                     e.id, e.environmentID, e.visitorID, e.timestamp, e.linkedID, e.ipAddress, e.suspect,
                     Data(e.document), Data(e.components), e.risk.score, e.risk.storedFlags, e.country, e.city,

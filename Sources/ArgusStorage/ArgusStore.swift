@@ -48,8 +48,9 @@ public protocol ArgusStore: DeviceStore, WebhookStore, PrefetchStore {
     func revokeKey(id: String, at: Int64) async throws -> Bool
 
     // MARK: events and visitors
-    /// Writes the event and the visitor's new state in one transaction.
-    func recordEvent(_ event: StoredEvent, visitor: VisitorRecord) async throws
+    /// Writes the event and the visitor's new state in one transaction; `joined` is a visitor this
+    /// visit joined into `visitor` (its new state, which leads to `visitor`: only its profile changes).
+    func recordEvent(_ event: StoredEvent, visitor: VisitorRecord, joined: VisitorRecord?) async throws
     /// The event if it exists in `environmentID` (nil: any environment).
     func event(id: String, environmentID: String?) async throws -> StoredEvent?
     func visitor(id: String, environmentID: String) async throws -> VisitorRecord?
@@ -68,4 +69,9 @@ public protocol ArgusStore: DeviceStore, WebhookStore, PrefetchStore {
 
 extension ArgusStore {
     public func maintain() async throws {}
+
+    /// Writes the event and the visitor's new state in one transaction.
+    public func recordEvent(_ event: StoredEvent, visitor: VisitorRecord) async throws {
+        try await recordEvent(event, visitor: visitor, joined: nil)
+    }
 }

@@ -167,7 +167,9 @@ final class CountingStore: ArgusStore, @unchecked Sendable {
     func key(secretHash: String) async throws -> KeyRecord? { try await base.key(secretHash: secretHash) }
     func keys(environmentID: String?, kind: KeyKind) async throws -> [KeyRecord] { try await base.keys(environmentID: environmentID, kind: kind) }
     func revokeKey(id: String, at: Int64) async throws -> Bool { try await base.revokeKey(id: id, at: at) }
-    func recordEvent(_ event: StoredEvent, visitor: VisitorRecord) async throws { try await base.recordEvent(event, visitor: visitor) }
+    func recordEvent(_ event: StoredEvent, visitor: VisitorRecord, joined: VisitorRecord?) async throws {
+        try await base.recordEvent(event, visitor: visitor, joined: joined)
+    }
     func event(id: String, environmentID: String?) async throws -> StoredEvent? { try await base.event(id: id, environmentID: environmentID) }
     func visitor(id: String, environmentID: String) async throws -> VisitorRecord? { try await base.visitor(id: id, environmentID: environmentID) }
     func eventCount(environmentID: String?) async throws -> Int { try await base.eventCount(environmentID: environmentID) }

@@ -111,7 +111,7 @@ struct IdentifyController {
             id: event.eventID, environmentID: environmentID, visitorID: resolution.visitorID, timestamp: now,
             linkedID: identify.linkedID, ipAddress: clientIP, document: document,
             components: Array(body.readableBytesView), risk: signals.risk, country: signals.ip?.country)
-        try await runtime.store.recordEvent(stored, visitor: resolution.visitor)
+        try await runtime.store.recordEvent(stored, visitor: resolution.visitor, joined: resolution.joined)
 
         let newToken = runtime.tokenSigner.sign(
             VisitorToken(

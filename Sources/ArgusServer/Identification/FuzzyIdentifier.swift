@@ -49,6 +49,11 @@ public final class FuzzyIdentifier: VisitorIdentifier {
             firstSeenAt: decision.firstSeenAt, lastSeenAt: decision.lastSeenAt, tokenMismatch: decision.tokenMismatch,
             instance: decision.instance, visitor: record)
         resolution.lookPopulation = population
+        resolution.joined = decision.joined.map {
+            VisitorRecord(
+                environmentID: visit.environmentID, id: $0.visitorID, firstSeenAt: $0.firstSeenAt,
+                lastSeenAt: $0.lastSeenAt, eventCount: $0.eventCount, profile: $0.encoded())
+        }
         return resolution
     }
 

@@ -34,6 +34,8 @@ public struct Resolution: Sendable {
     public var instance: UInt64
     /// The visitor's state to store with the event.
     public var visitor: VisitorRecord
+    /// A visitor this visit joined into `visitor` (its new state, leading there), stored with the event.
+    public var joined: VisitorRecord?
     /// Known visitors that look exactly like this device, and all known visitors (rarity).
     public var lookPopulation: (same: Int, total: Int)?
 

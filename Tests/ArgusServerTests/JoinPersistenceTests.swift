@@ -1,0 +1,78 @@
+import ArgusCore
+import ArgusIdentification
+import ArgusStorage
+import Foundation
+import Testing
+
+@testable import ArgusServer
+
+/// A join (a visitor created on a close call folded into its silent rival) is acknowledged to the
+/// browser, so it must survive a restart: the joined visitor's new state is stored with the event.
+@Suite struct JoinPersistenceTests {
+    static func observation(ip: String) -> Observation {
+        let components: JSON = [
+            "userAgent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/147.0.0.0 Safari/537.36",
+            "platform": "Win32", "vendor": "Google Inc.", "languages": ["en-US", "en"], "timezone": "Europe/Berlin",
+            "screen": ["width": 1920, "height": 1080, "colorDepth": 24, "pixelRatio": 1], "hardwareConcurrency": 8,
+            "canvas": "c0ffee", "webglRenderer": "ANGLE (NVIDIA GeForce RTX 3060)", "audio": 124.04347527516074,
+            "fonts": ["Arial", "Calibri"], "storageQuota": 296_630_877_388.0, "cookiesEnabled": true,
+        ]
+        return Observation(components: Components(raw: components.objectValue!), clientIP: ip)
+    }
+
+    @Test func aJoinOutlivesARestart() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        let env = h.boot.environment.id
+        var model = DecisionModel(policy: .fleet)
+        model.joinCoefficients = JoinFeatures.names.map { $0 == "sharedAddress" ? 10 : $0 == "bias" ? -5 : 0 }
+        var engine = IdentificationEngine(model: model)
+        var n = 0
+        var time: Int64 = 1_000_000
+        func visit(_ ip: String, token: TokenClaim? = nil) async throws -> Decision {
+            time += 1000
+            let d = engine.identify(
+                Self.observation(ip: ip), token: token, at: time,
+                newVisitorID: {
+                    n += 1
+                    return "visitor-\(n)"
+                }, newInstance: { UInt64(100 + n) })
+            let record = { (p: Profile) in
+                VisitorRecord(
+                    environmentID: env, id: p.visitorID, firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt,
+                    eventCount: p.eventCount, profile: p.encoded())
+            }
+            let id = Identifiers.eventID(timestampMs: time)
+            let event = StoredEvent(
+                id: id, environmentID: env, visitorID: d.visitorID, timestamp: time, linkedID: nil, ipAddress: ip,
+                document: Array(#"{"event_id":"\#(id)"}"#.utf8), components: Array("{}".utf8), risk: RiskSummary(score: 0, flags: []),
+                country: nil, city: nil)
+            try await h.runtime.store.recordEvent(event, visitor: record(d.profile), joined: d.joined.map(record))
+            return d
+        }
+        let home = try await visit("81.1.1.1")
+        _ = try await visit("82.2.2.2", token: TokenClaim(visitorID: home.visitorID, instance: home.instance))
+        _ = try await visit("81.1.1.1", token: TokenClaim(visitorID: home.visitorID, instance: home.instance))
+        let cafe = try await visit("95.5.5.5")
+        let cafeToken = TokenClaim(visitorID: cafe.visitorID, instance: cafe.instance)
+        _ = try await visit("82.2.2.2", token: cafeToken)
+        let joined = try await visit("96.6.6.6", token: cafeToken)
+        #expect(joined.basis == .joined)
+        #expect(joined.visitorID == home.visitorID)
+
+        // The stored state of the joined visitor leads to its rival; its own counts are untouched.
+        let stored = try #require(try await h.runtime.store.visitor(id: cafe.visitorID, environmentID: env))
+        #expect(Profile(encoded: stored.profile)?.mergedInto == home.visitorID)
+        #expect(stored.eventCount == 2)
+
+        // A restart rebuilds the engine from the store: the joined visitor's token still leads to the rival.
+        var restarted = IdentificationEngine(model: model)
+        for v in try await h.runtime.store.visitors(environmentID: env) {
+            if let p = Profile(encoded: v.profile) { restarted.load(p) }
+        }
+        let after = restarted.identify(
+            Self.observation(ip: "96.6.6.6"), token: cafeToken, at: time + 1000, newVisitorID: { "fresh" },
+            newInstance: { 999 })
+        #expect(after.visitorID == home.visitorID)
+    }
+}
