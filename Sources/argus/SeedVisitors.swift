@@ -2,6 +2,7 @@ import ArgumentParser
 import ArgusCore
 import ArgusIdentification
 import ArgusSQLite
+import ArgusServer
 import ArgusStorage
 import Foundation
 
@@ -43,11 +44,7 @@ struct SeedVisitors: AsyncParsableCommand {
                 let d = engine.identify(
                     Observation(components: Components(raw: raw), clientIP: ip), token: nil, at: t,
                     newVisitorID: Identifiers.visitorID, newInstance: { UInt64(i + 1) })
-                let p = d.profile
-                records.append(
-                    VisitorRecord(
-                        environmentID: env.id, id: p.visitorID, firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt,
-                        eventCount: p.eventCount, profile: p.encoded()))
+                records.append(VisitorRecord(environmentID: env.id, profile: d.profile))
             }
             let identified = ContinuousClock.now - start
             try await sqlite.seedVisitors(records)

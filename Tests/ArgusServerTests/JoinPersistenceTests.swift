@@ -37,17 +37,14 @@ import Testing
                     n += 1
                     return "visitor-\(n)"
                 }, newInstance: { UInt64(100 + n) })
-            let record = { (p: Profile) in
-                VisitorRecord(
-                    environmentID: env, id: p.visitorID, firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt,
-                    eventCount: p.eventCount, profile: p.encoded())
-            }
             let id = Identifiers.eventID(timestampMs: time)
             let event = StoredEvent(
                 id: id, environmentID: env, visitorID: d.visitorID, timestamp: time, linkedID: nil, ipAddress: ip,
                 document: Array(#"{"event_id":"\#(id)"}"#.utf8), components: Array("{}".utf8), risk: RiskSummary(score: 0, flags: []),
                 country: nil, city: nil)
-            try await h.runtime.store.recordEvent(event, visitor: record(d.profile), joined: d.joined.map(record))
+            try await h.runtime.store.recordEvent(
+                event, visitor: VisitorRecord(environmentID: env, profile: d.profile),
+                joined: d.joined.map { VisitorRecord(environmentID: env, profile: $0) })
             return d
         }
         let home = try await visit("81.1.1.1")

@@ -40,20 +40,13 @@ public final class FuzzyIdentifier: VisitorIdentifier {
             let index = engines[visit.environmentID]!.index
             return (d, (same: index.lookCount(d.profile.look), total: index.count))
         }
-        let p = decision.profile
-        let record = VisitorRecord(
-            environmentID: visit.environmentID, id: p.visitorID, firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt,
-            eventCount: p.eventCount, profile: p.encoded())
+        let record = VisitorRecord(environmentID: visit.environmentID, profile: decision.profile)
         var resolution = Resolution(
             visitorID: decision.visitorID, visitorFound: decision.visitorFound, confidence: decision.confidence,
             firstSeenAt: decision.firstSeenAt, lastSeenAt: decision.lastSeenAt, tokenMismatch: decision.tokenMismatch,
             instance: decision.instance, visitor: record)
         resolution.lookPopulation = population
-        resolution.joined = decision.joined.map {
-            VisitorRecord(
-                environmentID: visit.environmentID, id: $0.visitorID, firstSeenAt: $0.firstSeenAt,
-                lastSeenAt: $0.lastSeenAt, eventCount: $0.eventCount, profile: $0.encoded())
-        }
+        resolution.joined = decision.joined.map { VisitorRecord(environmentID: visit.environmentID, profile: $0) }
         return resolution
     }
 
@@ -96,5 +89,14 @@ public final class FuzzyIdentifier: VisitorIdentifier {
                 throw error
             }
         }
+    }
+}
+
+extension VisitorRecord {
+    /// What the store keeps of an engine profile: its times, its count and its binary form.
+    public init(environmentID: String, profile p: Profile) {
+        self.init(
+            environmentID: environmentID, id: p.visitorID, firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt,
+            eventCount: p.eventCount, profile: p.encoded())
     }
 }
