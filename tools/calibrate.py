@@ -20,12 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from replay import EVAL, ROOT  # noqa: E402
+from replay import EVAL, ROOT, run_replay  # noqa: E402
 from population import Scenario, generate  # noqa: E402
 
 
@@ -34,15 +33,9 @@ def points(binary: str, scenarios: list[str], seeds: list[int], model: list[floa
     for scenario in scenarios:
         for seed in seeds:
             population = generate(Scenario.load(EVAL / "scenarios" / f"{scenario}.json"), seed)
-            lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip, "url": v.url,
-                                        "referrer": v.referrer, "components": v.components})
-                            + "\n" for v in population.visits)
-            replayed = subprocess.run([binary, "replay", "--policy", policy], input=lines.encode(),
-                                      capture_output=True, check=True)
             owner: dict[str, int] = {}
             seen: set[int] = set()
-            for visit, line in zip(population.visits, replayed.stdout.decode().splitlines()):
-                d = json.loads(line)
+            for visit, d in zip(population.visits, run_replay(binary, population, ["--policy", policy])):
                 owner.setdefault(d["visitorId"], visit.device)
                 right = owner[d["visitorId"]] == visit.device and (d["basis"] != "new" or visit.device not in seen)
                 seen.add(visit.device)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from replay import EVAL, ROOT  # noqa: E402
+from replay import EVAL, ROOT, run_replay  # noqa: E402
 from population import Scenario, generate  # noqa: E402
 from metrics import score  # noqa: E402
 
@@ -36,13 +35,8 @@ JOIN_NAMES = ["bias", "closeCall", "lastAddress", "recentAddress", "network", "d
 
 
 def replay(binary: str, population, model: list[float] | None, join_model: list[float] | None = None) -> list[dict]:
-    lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip, "url": v.url,
-                                "referrer": v.referrer, "components": v.components})
-                    + "\n" for v in population.visits)
-    command = [binary, "replay"] + (["--model", json.dumps(model)] if model else []) + (
-        ["--join-model", json.dumps(join_model)] if join_model else [])
-    out = subprocess.run(command, input=lines.encode(), capture_output=True, check=True).stdout.decode()
-    return [json.loads(line) for line in out.splitlines()]
+    return run_replay(binary, population, (["--model", json.dumps(model)] if model else []) + (
+        ["--join-model", json.dumps(join_model)] if join_model else []))
 
 
 def samples(population, decisions):

@@ -28,6 +28,14 @@ from metrics import fingerprint_hash_ids, score, storage_only_ids  # noqa: E402
 from population import Scenario, generate  # noqa: E402
 
 
+def run_replay(binary: str, population, options: list[str]) -> list[dict]:
+    """Pipes the population's visits, in time order, through `argus replay OPTIONS`: one decision per visit."""
+    lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip, "url": v.url,
+                                "referrer": v.referrer, "components": v.components}) + "\n" for v in population.visits)
+    out = subprocess.run([binary, "replay", *options], input=lines.encode(), capture_output=True, check=True)
+    return [json.loads(line) for line in out.stdout.decode().splitlines()]
+
+
 def diagnose(population, ids, decisions) -> None:
     from collections import Counter
     from metrics import continuity_outcomes, difficulty
@@ -131,12 +139,8 @@ def main() -> int:
     scenario = Scenario.load(path)
     for seed in args.seeds:
         population = generate(scenario, seed)
-        lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip, "url": v.url,
-                                    "referrer": v.referrer, "components": v.components}) + "\n" for v in population.visits)
         extra = ["--policy", args.policy] + (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else []) + (["--join-model", args.join_model] if args.join_model else [])
-        out = subprocess.run([args.binary, "replay", "--weights", args.weights, *extra], input=lines.encode(),
-                             capture_output=True, check=True).stdout.decode().splitlines()
-        decisions = [json.loads(line) for line in out]
+        decisions = run_replay(args.binary, population, ["--weights", args.weights, *extra])
         ids = [d["visitorId"] for d in decisions]
         scores = {"server": score(population, ids),
                   "fingerprint-hash": score(population, fingerprint_hash_ids(population)),
