@@ -129,7 +129,7 @@ def main() -> int:
     parser.add_argument("--threshold", type=float)
     parser.add_argument("--join", type=float)
     parser.add_argument("--join-model")
-    parser.add_argument("--policy", default="household", help="match policy: household or fleet")
+    parser.add_argument("--policy", default="auto", help="match policy: auto, household or fleet")
     parser.add_argument("--calibration", action="store_true", help="confidence against observed accuracy")
     parser.add_argument("--diagnose", action="store_true", help="break errors down by class, basis and drift")
     args = parser.parse_args()

@@ -32,9 +32,14 @@ public struct DecisionFeatures: Sendable, Equatable {
 
     public static let maxGap = 8.0
 
+    /// The environment has shown identical machines that fingerprint merges could not tell apart
+    /// (`FleetEvidence`): a lone exact browser at a known address may as well be a second one.
+    public var fleetEvidence: Bool = false
+
     /// Back at an address of its own where no other browser was seen, with no close rival and
-    /// little drift: the household case, where a cleared browser is nearly always the same one.
-    public var homecoming: Bool { address >= 2 && rivals == 0 && crowd <= 1 && drift >= -2 }
+    /// little drift: the household case, where a cleared browser is nearly always the same one
+    /// (unless the environment has shown fleets of identical machines).
+    public var homecoming: Bool { address >= 2 && rivals == 0 && crowd <= 1 && drift >= -2 && !fleetEvidence }
 
     public var vector: [Double] {
         [
@@ -91,10 +96,46 @@ public struct JoinFeatures: Sendable, Equatable {
     ]
 }
 
+/// How often this environment's fingerprint merges were proven wrong: a browser
+/// attached to a visitor by fingerprint is evicted when the visitor's own earlier
+/// browser storage shows up again (two browsers alive at once, `Profile.sawInstance`).
+/// Households and consumer traffic see few evictions; offices and labs of identical
+/// machines many. Counted live by the engine and recounted from profiles at load.
+public struct FleetEvidence: Sendable, Equatable {
+    /// Browsers attached to a visitor by fingerprint (not private visits).
+    public var attachments = 0
+    /// Of those, proven to be another browser.
+    public var evictions = 0
+
+    /// Evictions per attachment, with `prior` attachments of no eviction: a young environment
+    /// (the first visits of a deployment, a test) counts as a household one.
+    public var rate: Double { Double(evictions) / Double(attachments + Self.prior) }
+    public static let prior = 20
+    /// Above this share, the environment is treated as a fleet (`DecisionFeatures.fleetEvidence`).
+    /// Measured with tools/replay.py: 1.2–1.9 % on households only, 3–5 % on the evaluator's
+    /// default mix (20 % office machines), 7–12 % with 40 % office machines.
+    public static let fleetRate = 0.025
+    public var showsFleets: Bool { rate > Self.fleetRate }
+
+    public init(attachments: Int = 0, evictions: Int = 0) {
+        self.attachments = attachments
+        self.evictions = evictions
+    }
+
+    /// What a stored profile says: its fingerprint attachments, still there or evicted since.
+    public mutating func count(_ p: Profile) {
+        evictions += p.evicted.count
+        attachments += p.evicted.count + p.instances.count { $0.attached && !$0.privateVisit }
+    }
+}
+
 /// Which identical-device situation a deployment should lean towards.
 public enum MatchPolicy: String, Sendable, CaseIterable {
+    /// `household` until the environment's own history shows fleets of identical machines
+    /// (`FleetEvidence`: fingerprint merges later proven to be two browsers), then `fleet`. Default.
+    case auto
     /// A lone browser back at its own address, looking as it did, is the same browser
-    /// (households: the visitor who cleared cookies keeps its id). Default.
+    /// (households: the visitor who cleared cookies keeps its id).
     case household
     /// The same situation is as likely a second machine of an identical fleet (offices,
     /// kiosks, labs): a new id, unless other evidence is strong. Fewer false merges,
@@ -139,6 +180,9 @@ public struct DecisionModel: Sendable {
         return 1 / (1 + exp(-z))
     }
 
+    /// `auto`: the homecoming term counts only while the environment shows no fleets.
+    public var adaptive = false
+
     public init(coefficients: [Double]? = nil) {
         self.init(policy: .household)
         if let coefficients { self.coefficients = coefficients }
@@ -146,6 +190,10 @@ public struct DecisionModel: Sendable {
 
     public init(policy: MatchPolicy) {
         switch policy {
+        case .auto:
+            coefficients = Self.fitted
+            calibration = Self.householdCalibration
+            adaptive = true
         case .household:
             coefficients = Self.fitted
             calibration = Self.householdCalibration

@@ -76,6 +76,8 @@ public struct IdentificationEngine: Sendable {
     public private(set) var index = VisitorIndex()
     public var weights: Weights
     public var model: DecisionModel
+    /// This environment's fingerprint merges and how many were proven wrong (`MatchPolicy.auto`).
+    public private(set) var evidence = FleetEvidence()
 
     /// Token-based answers: right unless an earlier decision was wrong.
     public static let tokenConfidence = 0.99
@@ -89,7 +91,10 @@ public struct IdentificationEngine: Sendable {
         self.model = model
     }
 
-    public mutating func load(_ profile: Profile) { index.upsert(profile) }
+    public mutating func load(_ profile: Profile) {
+        evidence.count(profile)
+        index.upsert(profile)
+    }
 
     /// At most this many rivals are remembered for a close call (more: a crowd, nothing to settle).
     static let provisionalLimit = 4
@@ -176,7 +181,7 @@ public struct IdentificationEngine: Sendable {
                     return joined
                 }
                 let last = p.lastSeenAt
-                p.sawInstance(token.instance, privateVisit: o.looksPrivate)
+                evidence.evictions += p.sawInstance(token.instance, privateVisit: o.looksPrivate)
                 p.absorb(o, at: time)
                 index.upsert(p)
                 return Decision(
@@ -206,7 +211,8 @@ public struct IdentificationEngine: Sendable {
                 drift: best.match.drift, twins: index.lookCount(o.look) - (best.profile.look == o.look ? 1 : 0),
                 exact: best.profile.look == o.look, model: index.hardwareCount(o.hardware),
                 crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, privateMode: o.looksPrivate,
-                cookiesDisabled: o.cookiesDisabled, navigation: best.match.navigation, cameFromSite: o.cameFrom != 0)
+                cookiesDisabled: o.cookiesDisabled, navigation: best.match.navigation, cameFromSite: o.cameFrom != 0,
+                fleetEvidence: model.adaptive && evidence.showsFleets)
             features = f
             let probability = model.probability(f)
             if probability > model.threshold(for: f) {
@@ -220,6 +226,7 @@ public struct IdentificationEngine: Sendable {
                     return joined
                 }
                 let last = p.lastSeenAt
+                if !o.looksPrivate { evidence.attachments += 1 }
                 p.attachInstance(instance, privateVisit: o.looksPrivate)
                 p.absorb(o, at: time)
                 index.upsert(p)

@@ -65,16 +65,19 @@ public struct Profile: Sendable, Equatable {
 
     /// A visit presented this instance's token. Instances attached after it
     /// by fingerprint belong to other browsers: both are alive at once.
-    public mutating func sawInstance(_ id: UInt64, privateVisit: Bool) {
+    /// Returns how many instances it evicted.
+    @discardableResult
+    public mutating func sawInstance(_ id: UInt64, privateVisit: Bool) -> Int {
         guard let i = instances.firstIndex(where: { $0.id == id }) else {
             instances.append(Instance(id: id, attached: false, privateVisit: privateVisit))
             if instances.count > Self.recentInstances { instances.removeFirst(instances.count - Self.recentInstances) }
-            return
+            return 0
         }
         let later = instances[(i + 1)...].filter { $0.attached && !$0.privateVisit }
-        guard !later.isEmpty else { return }
+        guard !later.isEmpty else { return 0 }
         for other in later { Self.remember(other.id, in: &evicted, keep: Self.recentEvictions) }
         instances.removeAll { other in later.contains { $0.id == other.id } }
+        return later.count
     }
 
     /// A browser without token was matched to this visitor by fingerprint.

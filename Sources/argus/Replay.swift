@@ -17,7 +17,7 @@ struct Replay: ParsableCommand {
     @Option(help: "Merge threshold of the decision model.") var threshold: Double?
     @Option(help: "Join threshold of the decision model.") var join: Double?
     @Option(help: "JSON array of join-model coefficients.") var joinModel: String?
-    @Option(help: "Match policy: household or fleet.") var policy = "household"
+    @Option(help: "Match policy: auto, household or fleet.") var policy = "auto"
 
     func run() throws {
         var w = Weights()
@@ -91,5 +91,9 @@ struct Replay: ParsableCommand {
             }
         }
         FileHandle.standardOutput.write(Data(out))
+        if ProcessInfo.processInfo.environment["ARGUS_REPLAY_EVIDENCE"] != nil {
+            let e = engine.evidence
+            FileHandle.standardError.write(Data("attachments \(e.attachments) evictions \(e.evictions) rate \(e.rate)\n".utf8))
+        }
     }
 }

@@ -104,7 +104,7 @@ struct Harness {
             let first = h.visit(Browser(), ip: "61.1.1.1")
             let again = h.visit(Browser(), ip: "61.1.1.1")
             switch policy {
-            case .household:
+            case .household, .auto:  // auto: a new environment has shown no fleet
                 #expect(again.visitorID == first.visitorID)
                 #expect(again.basis == .fingerprint)
             case .fleet:
@@ -117,6 +117,40 @@ struct Harness {
             let withToken = h.visit(Browser(), ip: "80.9.9.9", token: first.visitorID)
             #expect(withToken.visitorID == first.visitorID)
         }
+    }
+
+    /// `auto` leans household until fingerprint merges in this environment are proven wrong
+    /// (evicted) often enough, then answers a lone exact browser at its own address as `fleet` does.
+    @Test func autoTurnsToFleetOnceMergesAreProvenWrong() {
+        var h = Harness()
+        h.engine = IdentificationEngine(model: DecisionModel(policy: .auto))
+        // An office of identical machines: the second machine's first visit is taken for the first one...
+        let first = h.visit(Browser(), ip: "70.0.0.1")
+        let second = h.visit(Browser(), ip: "70.0.0.1")
+        #expect(second.visitorID == first.visitorID)
+        #expect(h.engine.evidence == FleetEvidence(attachments: 1, evictions: 0))
+        #expect(!h.engine.evidence.showsFleets)
+        // ...until the first machine shows its own token again: two browsers hold the visitor at once.
+        _ = h.visit(Browser(), ip: "70.0.0.1", token: first.visitorID, instance: first.instance)
+        #expect(h.engine.evidence == FleetEvidence(attachments: 1, evictions: 1))
+        #expect(h.engine.evidence.showsFleets)
+
+        // Now a lone browser back at its own address without its token is no longer presumed the same.
+        var home = Browser()
+        home.renderer = "ANGLE (AMD, Radeon RX 6600 Direct3D11)"
+        home.canvas = "home"
+        let visit = h.visit(home, ip: "61.1.1.1")
+        let again = h.visit(home, ip: "61.1.1.1")
+        #expect(again.visitorID != visit.visitorID)
+        #expect(again.features?.fleetEvidence == true)
+        #expect(again.features?.homecoming == false)
+
+        // The evidence is in the profiles: an engine loaded from them counts the same.
+        var reloaded = IdentificationEngine(model: DecisionModel(policy: .auto))
+        for id in [first.visitorID, visit.visitorID, again.visitorID] {
+            if let p = h.engine.index.profile(id) { reloaded.load(p) }
+        }
+        #expect(reloaded.evidence == h.engine.evidence)
     }
 
     @Test func aDifferentDeviceIsANewVisitor() {

@@ -78,7 +78,7 @@ import Testing
         do {
             _ = try await ArgusRuntime.open(config)
         } catch {
-            #expect("\(error)".contains("ARGUS_MATCH_POLICY must be 'household' or 'fleet'"))
+            #expect("\(error)".contains("ARGUS_MATCH_POLICY must be 'auto', 'household' or 'fleet'"))
         }
     }
 

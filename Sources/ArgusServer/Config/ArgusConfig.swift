@@ -50,8 +50,8 @@ public struct ArgusConfig: Sendable {
     public static let systemZoneTab = "/usr/share/zoneinfo/zone.tab"
     /// Velocity keys kept per kind (visitors, IPs, linked ids); about 0.7 KB each.
     public var velocityCapacity = 200_000
-    /// `ARGUS_MATCH_POLICY`: `household` (default) or `fleet` (docs/identification.md, "Match policy").
-    public var matchPolicy = "household"
+    /// `ARGUS_MATCH_POLICY`: `auto` (default), `household` or `fleet` (docs/identification.md, "Match policy").
+    public var matchPolicy = "auto"
 
     /// Webhooks may target loopback/private/link-local addresses (`ARGUS_WEBHOOK_ALLOW_PRIVATE=1`; tests).
     public var webhookAllowPrivate = false

@@ -159,7 +159,7 @@ extension ArgusConfig {
     /// The identification engine's decision model for `matchPolicy`.
     public func decisionModel() throws -> DecisionModel {
         guard let policy = MatchPolicy(rawValue: matchPolicy.lowercased()) else {
-            throw ConfigurationError("ARGUS_MATCH_POLICY must be 'household' or 'fleet', not '\(matchPolicy)'")
+            throw ConfigurationError("ARGUS_MATCH_POLICY must be 'auto', 'household' or 'fleet', not '\(matchPolicy)'")
         }
         return DecisionModel(policy: policy)
     }
