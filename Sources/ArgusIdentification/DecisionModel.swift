@@ -112,8 +112,9 @@ public struct FleetEvidence: Sendable, Equatable {
     public var rate: Double { Double(evictions) / Double(attachments + Self.prior) }
     public static let prior = 20
     /// Above this share, the environment is treated as a fleet (`DecisionFeatures.fleetEvidence`).
-    /// Measured with tools/replay.py: 1.2–1.9 % on households only, 3–5 % on the evaluator's
-    /// default mix (20 % office machines), 7–12 % with 40 % office machines.
+    /// At the end of a replay under `auto` (tools/replay.py, seeds 1–3): 0.9–1.3 % on households
+    /// only, 2.1–3.1 % on the evaluator's default mix (20 % office machines), 3.2–5.1 % with 40 %.
+    /// One eviction among the first 20 attachments is enough to turn: fleets show early.
     public static let fleetRate = 0.025
     public var showsFleets: Bool { rate > Self.fleetRate }
 

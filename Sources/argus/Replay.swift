@@ -50,6 +50,8 @@ struct Replay: ParsableCommand {
         var tokens: [Int64: TokenClaim] = [:]
         var instances: UInt64 = 0
         var time: Int64 = 0
+        var ids = Set<String>()
+        var fleetVisits = 0, wasFleet = false, flips: [Int] = []
         var out = [UInt8]()
         while let line = readLine(strippingNewline: true) {
             let visit = try JSONParser.parse(line)
@@ -69,6 +71,9 @@ struct Replay: ParsableCommand {
                     return instances
                 })
             if storage == "kept" || storage == "cleared" { tokens[device] = TokenClaim(visitorID: d.visitorID, instance: d.instance) }
+            ids.insert(d.visitorID)
+            if engine.evidence.showsFleets { fleetVisits += 1 }
+            if engine.evidence.showsFleets != wasFleet { flips.append(Int(time)); wasFleet.toggle() }
             JSONWriter.write(
                 [
                     "visitorId": .string(d.visitorID), "basis": .string(d.basis.rawValue), "confidence": .double(d.confidence),
@@ -92,8 +97,12 @@ struct Replay: ParsableCommand {
         }
         FileHandle.standardOutput.write(Data(out))
         if ProcessInfo.processInfo.environment["ARGUS_REPLAY_EVIDENCE"] != nil {
+            // Live counts, and what a restart would recount from the stored profiles.
+            var recounted = FleetEvidence()
+            for id in ids { if let p = engine.index.profile(id) { recounted.count(p) } }
             let e = engine.evidence
-            FileHandle.standardError.write(Data("attachments \(e.attachments) evictions \(e.evictions) rate \(e.rate)\n".utf8))
+            FileHandle.standardError.write(
+                Data("attachments \(e.attachments) evictions \(e.evictions) rate \(e.rate); recounted \(recounted.attachments) \(recounted.evictions) rate \(recounted.rate); visits under fleet evidence \(fleetVisits) of \(time), flips at \(flips.prefix(12))\n".utf8))
         }
     }
 }
