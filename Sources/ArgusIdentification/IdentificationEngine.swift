@@ -142,8 +142,9 @@ public struct IdentificationEngine: Sendable {
         let last = rival.lastSeenAt
         for i in p.instances { rival.attachInstance(i.id, privateVisit: i.privateVisit) }
         rival.attachInstance(instance, privateVisit: o.looksPrivate)
-        // Attached on fingerprint evidence too: counted like a merge (and recounted so at load).
-        evidence.attachments += p.instances.count { !$0.privateVisit } + (o.looksPrivate || p.instances.contains { $0.id == instance } ? 0 : 1)
+        // Browsers attached on fingerprint evidence too: counted like a merge's (and so recounted at load).
+        let joining = Set(p.instances.filter { !$0.privateVisit }.map(\.id) + (o.looksPrivate ? [] : [instance]))
+        evidence.attachments += joining.count
         rival.absorb(o, at: time)
         p.mergedInto = rival.visitorID
         p.provisional = []
