@@ -27,16 +27,17 @@ from metrics import score  # noqa: E402
 
 NAMES = ["bias", "top", "gap", "rivals", "lastAddress", "recentAddress", "network", "drift", "twins", "exact",
          "uniqueExact", "model", "crowd", "webkit", "private", "cookiesDisabled", "homecoming", "cameFromLastPage", "cameFromOtherPage",
-         "cameFromSite"]
+         "cameFromSite", "webkitExpiry"]
 
 
 JOIN_NAMES = ["bias", "closeCall", "lastAddress", "recentAddress", "network", "drift", "visits", "sharedAddress",
               "exact", "twins", "crowd", "webkit", "others"]
 
 
-def replay(binary: str, population, model: list[float] | None, join_model: list[float] | None = None) -> list[dict]:
+def replay(binary: str, population, model: list[float] | None, join_model: list[float] | None = None,
+           real_time: bool = False) -> list[dict]:
     return run_replay(binary, population, (["--model", json.dumps(model)] if model else []) + (
-        ["--join-model", json.dumps(join_model)] if join_model else []))
+        ["--join-model", json.dumps(join_model)] if join_model else []), real_time)
 
 
 def samples(population, decisions):
@@ -62,19 +63,24 @@ def join_samples(population, decisions):
     return xs, ys
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, offset: np.ndarray | None = None) -> np.ndarray:
+    """L2-regularised logistic regression (the first column, the bias, unpenalised unless `offset` is
+    given: then the columns are extra terms on top of a fixed model's `offset`, all penalised)."""
+    first = 0 if offset is not None else 1
+    offset = offset if offset is not None else np.zeros(x.shape[0])
+
     def loss(w):
-        z = x @ w
+        z = x @ w + offset
         p = 1 / (1 + np.exp(-z))
         eps = 1e-9
         nll = -np.sum(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))
-        return nll + l2 * np.sum(w[1:] ** 2)
+        return nll + l2 * np.sum(w[first:] ** 2)
 
     def grad(w):
-        z = x @ w
+        z = x @ w + offset
         p = 1 / (1 + np.exp(-z))
         g = x.T @ (p - y)
-        g[1:] += 2 * l2 * w[1:]
+        g[first:] += 2 * l2 * w[first:]
         return g
 
     return minimize(loss, np.zeros(x.shape[1]), jac=grad, method="L-BFGS-B").x
@@ -90,8 +96,12 @@ def main() -> int:
     parser.add_argument("--target", choices=["decision", "join"], default="decision",
                         help="which model to fit (the other stays as given)")
     parser.add_argument("--join-model", help="join-model coefficients (JSON array)")
+    parser.add_argument("--only", nargs="+", help="fit only these terms; the others stay as --model gives them")
+    parser.add_argument("--real-time", action="store_true", help="replay with the visits' simulated times")
     parser.add_argument("--binary", default=str(ROOT / ".build-release/release/argus"))
     args = parser.parse_args()
+    if args.only and not args.model:
+        parser.error("--only needs --model (the terms held fixed)")
     populations = [generate(Scenario.load(EVAL / "scenarios" / f"{s}.json"), seed)
                    for s in args.scenarios for seed in args.seeds]
     model = json.loads(args.model) if args.model else None
@@ -100,7 +110,7 @@ def main() -> int:
     for round_ in range(args.rounds):
         xs, ys, results = [], [], []
         for population in populations:
-            decisions = replay(args.binary, population, model, join_model)
+            decisions = replay(args.binary, population, model, join_model, args.real_time)
             x, y = (samples if args.target == "decision" else join_samples)(population, decisions)
             xs += x
             ys += y
@@ -109,11 +119,21 @@ def main() -> int:
         acc, fm, cont = (float(np.mean([r[i] for r in results])) for i in range(3))
         print(f"round {round_}: strict {acc:.4f} false-merge {fm:.4f} continuity {cont:.4f} "
               f"({len(ys)} samples, {int(sum(ys))} positive)", flush=True)
-        keep = [i for i, n in enumerate(names) if n not in args.exclude]
-        w = fit(np.array(xs)[:, keep], np.array(ys))
-        fitted = [0.0] * len(names)
-        for i, v in zip(keep, w):
-            fitted[i] = round(float(v), 3)
+        x = np.array(xs)
+        if args.only:
+            current = model if args.target == "decision" else join_model
+            free = [i for i, n in enumerate(names) if n in args.only]
+            fixed = [i for i in range(len(names)) if i not in free]
+            w = fit(x[:, free], np.array(ys), offset=x[:, fixed] @ np.array([current[i] for i in fixed]))
+            fitted = list(current)
+            for i, v in zip(free, w):
+                fitted[i] = round(float(v), 3)
+        else:
+            keep = [i for i, n in enumerate(names) if n not in args.exclude]
+            w = fit(x[:, keep], np.array(ys))
+            fitted = [0.0] * len(names)
+            for i, v in zip(keep, w):
+                fitted[i] = round(float(v), 3)
         if args.target == "decision":
             model = fitted
         else:

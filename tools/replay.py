@@ -28,10 +28,17 @@ from metrics import fingerprint_hash_ids, score, storage_only_ids  # noqa: E402
 from population import Scenario, generate  # noqa: E402
 
 
-def run_replay(binary: str, population, options: list[str]) -> list[dict]:
-    """Pipes the population's visits, in time order, through `argus replay OPTIONS`: one decision per visit."""
-    lines = "".join(json.dumps({"device": v.device, "storage": v.storage, "ip": v.ip, "url": v.url,
-                                "referrer": v.referrer, "components": v.components}) + "\n" for v in population.visits)
+def run_replay(binary: str, population, options: list[str], real_time: bool = False) -> list[dict]:
+    """Pipes the population's visits, in time order, through `argus replay OPTIONS`: one decision per visit.
+    With `real_time`, each visit carries its simulated time (`t`, ms), as a server's clock would give it;
+    without, visits come back to back, as the HTTP evaluator sends them."""
+    def line(v) -> dict:
+        d = {"device": v.device, "storage": v.storage, "ip": v.ip, "url": v.url, "referrer": v.referrer,
+             "components": v.components}
+        if real_time:
+            d["t"] = int(v.day * 86_400_000)
+        return d
+    lines = "".join(json.dumps(line(v)) + "\n" for v in population.visits)
     out = subprocess.run([binary, "replay", *options], input=lines.encode(), capture_output=True, check=True)
     return [json.loads(line) for line in out.stdout.decode().splitlines()]
 
@@ -132,6 +139,8 @@ def main() -> int:
     parser.add_argument("--policy", default="auto", help="match policy: auto, household or fleet")
     parser.add_argument("--calibration", action="store_true", help="confidence against observed accuracy")
     parser.add_argument("--diagnose", action="store_true", help="break errors down by class, basis and drift")
+    parser.add_argument("--real-time", action="store_true",
+                        help="give each visit its simulated time (a server's clock) instead of back to back")
     args = parser.parse_args()
     path = Path(args.scenario)
     if not path.exists():
@@ -140,7 +149,7 @@ def main() -> int:
     for seed in args.seeds:
         population = generate(scenario, seed)
         extra = ["--policy", args.policy] + (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else []) + (["--join-model", args.join_model] if args.join_model else [])
-        decisions = run_replay(args.binary, population, ["--weights", args.weights, *extra])
+        decisions = run_replay(args.binary, population, ["--weights", args.weights, *extra], args.real_time)
         ids = [d["visitorId"] for d in decisions]
         scores = {"server": score(population, ids),
                   "fingerprint-hash": score(population, fingerprint_hash_ids(population)),

@@ -215,6 +215,7 @@ public struct IdentificationEngine: Sendable {
                 exact: best.profile.look == o.look, model: index.hardwareCount(o.hardware),
                 crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, privateMode: o.looksPrivate,
                 cookiesDisabled: o.cookiesDisabled, navigation: best.match.navigation, cameFromSite: o.cameFrom != 0,
+                silenceDays: Double(max(0, time - best.profile.lastSeenAt)) / 86_400_000,
                 fleetEvidence: model.adaptive && evidence.showsFleets)
             features = f
             let probability = model.probability(f)

@@ -46,6 +46,7 @@ struct Replay: ParsableCommand {
         let env = ProcessInfo.processInfo.environment
         if let v = env["ARGUS_T_KNOWN"].flatMap(Double.init) { decision.thresholdKnownAddress = v }
         if let v = env["ARGUS_T_PRIVATE"].flatMap(Double.init) { decision.thresholdPrivate = v }
+        if let v = env["ARGUS_T_EXPIRY"].flatMap(Double.init) { decision.thresholdExpiry = v }
         var engine = IdentificationEngine(weights: w, model: decision)
         var tokens: [Int64: TokenClaim] = [:]
         var instances: UInt64 = 0
@@ -63,7 +64,9 @@ struct Replay: ParsableCommand {
                 components: Components(raw: visit["components"]?.objectValue ?? JSONObject()),
                 clientIP: visit["ip"]?.stringValue ?? "", url: visit["url"]?.stringValue,
                 referrer: visit["referrer"]?.stringValue)
-            time += 1
+            // The visit's time when the line gives one (`t`, ms: the simulated clock), else one
+            // millisecond after the previous visit (the HTTP evaluator's visits come back to back).
+            time = max(time + 1, visit["t"]?.intValue ?? 0)
             let d = engine.identify(
                 observation, token: token, at: time, newVisitorID: Identifiers.visitorID,
                 newInstance: {

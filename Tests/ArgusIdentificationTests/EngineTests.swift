@@ -153,6 +153,36 @@ struct Harness {
         #expect(reloaded.evidence == h.engine.evidence)
     }
 
+    /// Safari deletes a site's storage after 7 days without a visit: a WebKit browser back after
+    /// such a silence has lost its token whoever it is, so the silence counts for it being the
+    /// same browser (`webkitExpiry`), with a higher bar (`thresholdExpiry`).
+    @Test func aSafariBackAfterAWeekOfSilenceIsFoundWhereAnHourLaterItIsNot() {
+        var safari = Browser()
+        safari.userAgent =
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/19.1 Safari/605.1.15"
+        safari.url = "https://shop.example/cart"
+        var back = safari
+        back.url = "https://shop.example/checkout"
+        back.referrer = "https://shop.example/cart"  // came from its last page, from another address
+        for (silence, expired) in [(Int64(3_600_000), false), (Int64(8 * 86_400_000), true)] {
+            var h = Harness()
+            let first = h.visit(safari, ip: "61.1.1.1")
+            h.time += silence
+            let again = h.visit(back, ip: "93.4.4.4")
+            let f = try! #require(again.features)
+            #expect(f.webkit)
+            #expect(f.webkitExpiry == expired)
+            #expect(abs(f.silenceDays - Double(silence + 1000) / 86_400_000) < 1e-9)
+            #expect(h.engine.model.threshold(for: f) == (expired ? 0.9 : 0.85))
+            if expired {
+                #expect(again.visitorID == first.visitorID)
+                #expect(again.basis == .fingerprint)
+            } else {
+                #expect(again.visitorID != first.visitorID)
+            }
+        }
+    }
+
     @Test func aDifferentDeviceIsANewVisitor() {
         var h = Harness()
         let a = h.visit(Browser(), ip: "61.1.1.1")
