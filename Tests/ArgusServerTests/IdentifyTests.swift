@@ -69,6 +69,36 @@ import Testing
         }
     }
 
+    /// The engine's clock is the server's: a Safari browser back without token from another
+    /// address a week later (Safari deleted its storage) is found; an hour later it is not
+    /// (docs/identification.md, "Time").
+    @Test func aSafariBrowserBackAfterAWeekOfSilenceKeepsItsID() async throws {
+        let safari = Harness.desktopComponents
+            .replacingOccurrences(
+                of: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/147.0.0.0 Safari/537.36",
+                with: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/19.1 Safari/605.1.15")
+            .replacingOccurrences(of: "Win32", with: "MacIntel").replacingOccurrences(of: "Google Inc.", with: "Apple Computer, Inc.")
+        for (silence, found) in [(Int64(3_600_000), false), (Int64(8 * 86_400_000), true)] {
+            let h = try await Harness.make()
+            defer { h.remove() }
+            try await h.app.test(.router) { client in
+                func visit(from ip: String, referrer: String) async throws -> JSON {
+                    let headers: HTTPFields = [
+                        HTTPField.Name("FPJS-Proxy-Secret")!: h.boot.proxySecret, HTTPField.Name("FPJS-Proxy-Client-IP")!: ip,
+                    ]
+                    let body = h.identifyBody(components: safari, referrer: referrer)
+                    return try await client.execute(uri: "/v1/identify", method: .post, headers: headers, body: body).json
+                }
+                let first = try await visit(from: "81.1.1.1", referrer: "https://shop.example/cart")
+                h.clock.advance(ms: silence)
+                // From the page it last saw (the checkout page), from another network, without its token.
+                let back = try await visit(from: "93.4.4.4", referrer: "https://shop.example/checkout")
+                #expect((back["visitorId"] == first["visitorId"]) == found)
+                #expect(back["visitorFound"] == .bool(found))
+            }
+        }
+    }
+
     @Test func anUnknownMatchPolicyStopsTheStart() async throws {
         var config = ArgusConfig()
         config.matchPolicy = "offices"
