@@ -128,6 +128,17 @@ import Testing
         func addresses(of host: String) async -> [String] { host == "crawl-66-249-66-1.googlebot.com" ? ["66.249.66.1"] : [] }
     }
 
+    /// The system resolver both ways on the loopback address (from /etc/hosts, no network):
+    /// the reverse name it gives resolves forward to the same address, as crawler checks need.
+    @Test func theSystemResolverNamesTheLoopbackAddressBothWays() async throws {
+        let resolver = SystemResolver()
+        let names = await resolver.hostnames(of: "127.0.0.1")
+        let name = try #require(names.first)
+        #expect(!name.isEmpty && !name.contains("\0"))
+        #expect(await resolver.addresses(of: name).contains("127.0.0.1"))
+        #expect(await resolver.hostnames(of: "not an address").isEmpty)
+    }
+
     @Test func crawlersAreVerifiedByDNS() async throws {
         let h = try await Harness.make(resolver: FakeDNS())
         defer { h.remove() }

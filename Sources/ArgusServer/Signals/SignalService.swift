@@ -71,29 +71,31 @@ public struct SystemResolver: CrawlerResolver {
         await Task.detached {
             guard let ip = IPNumber(address) else { return [] }
             var host = [CChar](repeating: 0, count: 1025)
-            var rc: Int32 = -1
+            let rc: Int32
             if ip.isV6 {
                 var sa = sockaddr_in6()
                 sa.sin6_family = sa_family_t(AF_INET6)
                 _ = inet_pton(AF_INET6, address, &sa.sin6_addr)
-                rc = withUnsafePointer(to: &sa) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        getnameinfo($0, socklen_t(MemoryLayout<sockaddr_in6>.size), &host, socklen_t(host.count), nil, 0, NI_NAMEREQD)
-                    }
-                }
+                rc = Self.nameInfo(sa, into: &host)
             } else {
                 var sa = sockaddr_in()
                 sa.sin_family = sa_family_t(AF_INET)
                 _ = inet_pton(AF_INET, address, &sa.sin_addr)
-                rc = withUnsafePointer(to: &sa) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        getnameinfo($0, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NAMEREQD)
-                    }
-                }
+                rc = Self.nameInfo(sa, into: &host)
             }
             guard rc == 0 else { return [] }
             return [String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)]
         }.value
+    }
+
+    /// getnameinfo for a `sockaddr_in` or `sockaddr_in6`: the name it must have (NI_NAMEREQD).
+    static func nameInfo<Address>(_ address: Address, into host: inout [CChar]) -> Int32 {
+        let capacity = socklen_t(host.count)
+        return withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo($0, socklen_t(MemoryLayout<Address>.size), &host, capacity, nil, 0, NI_NAMEREQD)
+            }
+        }
     }
 
     public func addresses(of host: String) async -> [String] {
