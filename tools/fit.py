@@ -100,8 +100,8 @@ def main() -> int:
     parser.add_argument("--real-time", action="store_true", help="replay with the visits' simulated times")
     parser.add_argument("--binary", default=str(ROOT / ".build-release/release/argus"))
     args = parser.parse_args()
-    if args.only and not args.model:
-        parser.error("--only needs --model (the terms held fixed)")
+    if args.only and not (args.model if args.target == "decision" else args.join_model):
+        parser.error("--only needs the model it adds to (--model, or --join-model with --target join)")
     populations = [generate(Scenario.load(EVAL / "scenarios" / f"{s}.json"), seed)
                    for s in args.scenarios for seed in args.seeds]
     model = json.loads(args.model) if args.model else None
