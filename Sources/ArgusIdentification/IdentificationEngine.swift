@@ -207,6 +207,7 @@ public struct IdentificationEngine: Sendable {
         let topScores = Array(scores.prefix(2))
         let compared = evaluated.compared
         var features: DecisionFeatures?
+        var probability: Double?  // the model's P(best is this browser), once per visit
         if let best {
             let f = DecisionFeatures(
                 top: best.match.score, gap: scores.count > 1 ? scores[0] - scores[1] : DecisionFeatures.maxGap,
@@ -218,8 +219,9 @@ public struct IdentificationEngine: Sendable {
                 silenceDays: Double(max(0, time - best.profile.lastSeenAt)) / 86_400_000,
                 fleetEvidence: model.adaptive && evidence.showsFleets)
             features = f
-            let probability = model.probability(f)
-            if probability > model.threshold(for: f) {
+            let pBest = model.probability(f)
+            probability = pBest
+            if pBest > model.threshold(for: f) {
                 var p = best.profile
                 var trial: JoinTrial?
                 if !p.provisional.isEmpty, !o.looksPrivate,
@@ -235,7 +237,7 @@ public struct IdentificationEngine: Sendable {
                 p.absorb(o, at: time)
                 index.upsert(p)
                 return Decision(
-                    visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: model.calibrated(probability),
+                    visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: model.calibrated(pBest),
                     firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch, instance: instance,
                     candidates: compared, topScores: topScores, features: f, topCandidate: p.visitorID, profile: p,
                     joinTrial: trial)
@@ -244,7 +246,7 @@ public struct IdentificationEngine: Sendable {
 
         var p = Profile(visitorID: newVisitorID(), observation: o, at: time)
         p.sawInstance(instance, privateVisit: o.looksPrivate)
-        if let f = features, !p.ephemeral, let best, model.probability(f) >= model.provisionalFloor,
+        if let f = features, let closeCall = probability, !p.ephemeral, let best, closeCall >= model.provisionalFloor,
             f.rivals < Self.provisionalLimit
         {
             // A close call: remember who else it might have been.
@@ -254,12 +256,12 @@ public struct IdentificationEngine: Sendable {
                 if id != best.profile.visitorID { rivals.append(id) }
             }
             p.provisional = rivals
-            p.closeCall = model.probability(f)
+            p.closeCall = closeCall
         }
         index.upsert(p)
         return Decision(
             visitorID: p.visitorID, basis: .new, visitorFound: false,
-            confidence: model.calibrated(features.map { 1 - model.probability($0) } ?? Self.unmatchedConfidence),
+            confidence: model.calibrated(probability.map { 1 - $0 } ?? Self.unmatchedConfidence),
             firstSeenAt: time, lastSeenAt: time, tokenMismatch: tokenMismatch, instance: instance,
             candidates: compared, topScores: topScores, features: features, topCandidate: best?.profile.visitorID,
             profile: p)
