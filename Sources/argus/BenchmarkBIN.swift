@@ -16,7 +16,7 @@ struct BenchmarkBIN: ParsableCommand {
     func run() throws {
         let start = ContinuousClock.now
         let bins = try PrefetchPipeline.loadBINTable(path: table ?? ArgusConfig.fromEnvironment().binTablePath)
-        let loadMs = Self.us(ContinuousClock.now - start) / 1000
+        let loadMs = (ContinuousClock.now - start).microseconds / 1000
         let timezones = try PrefetchPipeline.loadTimezones()
         // Real rows (6 and 8 digits, ranges) and misses, cycled.
         let probes = bins.records.prefix(4096).map { r in r.iinStart.count == 8 ? r.iinStart : r.iinStart + "42" }
@@ -24,7 +24,7 @@ struct BenchmarkBIN: ParsableCommand {
         var hits = 0
         let t0 = ContinuousClock.now
         for i in 0..<count where bins.lookup(probes[i % probes.count]) != nil { hits += 1 }
-        let lookupUs = Self.us(ContinuousClock.now - t0) / Double(count)
+        let lookupUs = (ContinuousClock.now - t0).microseconds / Double(count)
 
         var signals = EventSignals()
         signals.visitorID = "Ibk1527CUFmcnjLwIs4A9"
@@ -41,7 +41,7 @@ struct BenchmarkBIN: ParsableCommand {
                 timezones: timezones
             ).score
         }
-        let scoreUs = Self.us(ContinuousClock.now - t1) / Double(scores)
+        let scoreUs = (ContinuousClock.now - t1).microseconds / Double(scores)
         print(JSONWriter.string([
             "rows": .int(Int64(bins.count)), "load_ms": .double((loadMs * 10).rounded() / 10), "lookups": .int(Int64(count)),
             "hit_ratio": .double((Double(hits) / Double(count) * 1000).rounded() / 1000),
@@ -49,6 +49,4 @@ struct BenchmarkBIN: ParsableCommand {
             "checksum": .int(Int64(total)),
         ]))
     }
-
-    static func us(_ d: Duration) -> Double { d.microseconds }
 }

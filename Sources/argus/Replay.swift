@@ -19,6 +19,13 @@ struct Replay: ParsableCommand {
     @Option(help: "JSON array of join-model coefficients.") var joinModel: String?
     @Option(help: "Match policy: auto, household or fleet.") var policy = "auto"
 
+    /// A JSON array of exactly `count` numbers, given as `option`.
+    static func coefficients(_ text: String, option: String, count: Int) throws -> [Double] {
+        let values = try JSONParser.parse(text).arrayValue?.compactMap(\.doubleValue) ?? []
+        guard values.count == count else { throw ValidationError("\(option) needs \(count) numbers") }
+        return values
+    }
+
     func run() throws {
         var w = Weights()
         let overrides = try JSONParser.parse(weights)
@@ -27,21 +34,11 @@ struct Replay: ParsableCommand {
         }
         guard let matchPolicy = MatchPolicy(rawValue: policy) else { throw ValidationError("unknown policy \(policy)") }
         var decision = DecisionModel(policy: matchPolicy)
-        if let model {
-            let values = try JSONParser.parse(model).arrayValue?.compactMap(\.doubleValue) ?? []
-            guard values.count == DecisionFeatures.names.count else {
-                throw ValidationError("--model needs \(DecisionFeatures.names.count) numbers")
-            }
-            decision.coefficients = values
-        }
+        if let model { decision.coefficients = try Self.coefficients(model, option: "--model", count: DecisionFeatures.names.count) }
         if let threshold { decision.threshold = threshold }
         if let join { decision.joinThreshold = join }
         if let joinModel {
-            let values = try JSONParser.parse(joinModel).arrayValue?.compactMap(\.doubleValue) ?? []
-            guard values.count == JoinFeatures.names.count else {
-                throw ValidationError("--join-model needs \(JoinFeatures.names.count) numbers")
-            }
-            decision.joinCoefficients = values
+            decision.joinCoefficients = try Self.coefficients(joinModel, option: "--join-model", count: JoinFeatures.names.count)
         }
         let env = ProcessInfo.processInfo.environment
         if let v = env["ARGUS_T_KNOWN"].flatMap(Double.init) { decision.thresholdKnownAddress = v }
