@@ -28,8 +28,27 @@ from metrics import fingerprint_hash_ids, score, storage_only_ids  # noqa: E402
 from population import Scenario, generate  # noqa: E402
 
 
-def run_replay(binary: str, population, options: list[str], real_time: bool = False) -> list[dict]:
-    """Pipes the population's visits, in time order, through `argus replay OPTIONS`: one decision per visit.
+def arrival_order(population, shards: int, seed: int) -> list[int]:
+    """The order in which the HTTP evaluator's visits reach a server: its workers each play one
+    shard of devices (device % shards) in time order, side by side at slightly different speeds
+    (modelled here as each worker's own speed, ±5 %, plus a little jitter per visit)."""
+    import random
+    rng = random.Random(seed)
+    speed = [1 + rng.uniform(-0.05, 0.05) for _ in range(shards)]
+    position = [0] * shards
+    keys = []
+    for i, v in enumerate(population.visits):
+        s = v.device % shards
+        keys.append(((position[s] + rng.random()) / speed[s], i))
+        position[s] += 1
+    return [i for _, i in sorted(keys)]
+
+
+def run_replay(binary: str, population, options: list[str], real_time: bool = False,
+               shards: int = 0, shard_seed: int = 0) -> list[dict]:
+    """Pipes the population's visits through `argus replay OPTIONS`: one decision per visit, in the
+    population's order. Visits go in time order, or with `shards` in the order the HTTP evaluator's
+    workers would deliver them (`arrival_order`).
     With `real_time`, each visit carries its simulated time (`t`, ms), as a server's clock would give it;
     without, visits come back to back, as the HTTP evaluator sends them."""
     def line(v) -> dict:
@@ -38,9 +57,13 @@ def run_replay(binary: str, population, options: list[str], real_time: bool = Fa
         if real_time:
             d["t"] = int(v.day * 86_400_000)
         return d
-    lines = "".join(json.dumps(line(v)) + "\n" for v in population.visits)
+    order = arrival_order(population, shards, shard_seed) if shards else list(range(len(population.visits)))
+    lines = "".join(json.dumps(line(population.visits[i])) + "\n" for i in order)
     out = subprocess.run([binary, "replay", *options], input=lines.encode(), capture_output=True, check=True)
-    return [json.loads(line) for line in out.stdout.decode().splitlines()]
+    decisions: list[dict] = [{}] * len(order)
+    for i, text in zip(order, out.stdout.decode().splitlines(), strict=True):
+        decisions[i] = json.loads(text)
+    return decisions
 
 
 def diagnose(population, ids, decisions) -> None:
@@ -141,6 +164,9 @@ def main() -> int:
     parser.add_argument("--diagnose", action="store_true", help="break errors down by class, basis and drift")
     parser.add_argument("--real-time", action="store_true",
                         help="give each visit its simulated time (a server's clock) instead of back to back")
+    parser.add_argument("--shards", type=int, default=0,
+                        help="deliver visits as the HTTP evaluator's N workers would (device %% N, side by side)")
+    parser.add_argument("--shard-seed", type=int, default=0, help="the workers' relative speeds (--shards)")
     args = parser.parse_args()
     path = Path(args.scenario)
     if not path.exists():
@@ -149,7 +175,8 @@ def main() -> int:
     for seed in args.seeds:
         population = generate(scenario, seed)
         extra = ["--policy", args.policy] + (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else []) + (["--join-model", args.join_model] if args.join_model else [])
-        decisions = run_replay(args.binary, population, ["--weights", args.weights, *extra], args.real_time)
+        decisions = run_replay(args.binary, population, ["--weights", args.weights, *extra], args.real_time,
+                               args.shards, args.shard_seed)
         ids = [d["visitorId"] for d in decisions]
         scores = {"server": score(population, ids),
                   "fingerprint-hash": score(population, fingerprint_hash_ids(population)),

@@ -168,8 +168,10 @@ public struct IdentificationEngine: Sendable {
 
     /// Decides who the visit is and folds it into that visitor's profile.
     public mutating func identify(
-        _ o: Observation, token: TokenClaim?, at time: Int64, newVisitorID: () -> String, newInstance: () -> UInt64
+        _ observation: Observation, token: TokenClaim?, at time: Int64, newVisitorID: () -> String, newInstance: () -> UInt64
     ) -> Decision {
+        var o = observation
+        o.formerAddresses = index.formerAddresses(of: o.ip)
         var tokenMismatch = false
         var excluded: String?
         if let token, var p = resolveAlias(token.visitorID) {
@@ -184,8 +186,12 @@ public struct IdentificationEngine: Sendable {
                     return joined
                 }
                 let last = p.lastSeenAt
+                let from = p.ips.last
                 evidence.evictions += p.sawInstance(token.instance, privateVisit: o.looksPrivate)
                 p.absorb(o, at: time)
+                if let from, from != o.ip, !o.roams, !doubtful {
+                    p.move = Profile.AddressMove(from: from, to: o.ip, at: time)  // the index learns it in upsert
+                }
                 index.upsert(p)
                 return Decision(
                     visitorID: p.visitorID, basis: .token, visitorFound: true,

@@ -38,6 +38,12 @@ public struct Observation: Sendable, Equatable {
     public var look: UInt64
     /// The agent says cookies are off: such a browser never keeps a token.
     public var cookiesDisabled: Bool
+    /// A phone or tablet OS (iOS, Android): such a browser hops between home Wi-Fi and its
+    /// carrier, so its change of address says nothing about where a household went.
+    public var roams = false
+    /// Addresses a household moved away from to `ip` (`VisitorIndex.formerAddresses`), set by
+    /// the engine before comparing: a visitor seen there counts as seen at a recent address.
+    public var formerAddresses: [UInt64] = []
     /// The page this visit was made on (`Page.key`); 0 when unknown.
     public var page: UInt64 = 0
     /// The page of the same site the browser navigated from (its referrer); 0 when it
@@ -59,6 +65,7 @@ public struct Observation: Sendable, Equatable {
         let details = BrowserDetails.parse(userAgent: ua)
         engine = Self.engine(ua: ua, browser: details.browserName, os: details.os)
         browserMajor = Int32(details.browserMajorVersion) ?? 0
+        roams = details.os == "iOS" || details.os == "Android"
 
         var hw = StableHasher()
         hw.combine(c.platform ?? "?")

@@ -43,6 +43,9 @@ public struct Profile: Sendable, Equatable {
     /// The page of the last visit (`Observation.page`): a browser navigating on from it
     /// names it as its referrer.
     public var lastPage: UInt64 = 0
+    /// The last change of address this browser was known by its token to make, when it
+    /// does not roam (`Observation.roams`): where its household may have moved.
+    public var move: AddressMove?
     public var firstSeenAt: Int64
     public var lastSeenAt: Int64
     public var eventCount: Int64
@@ -53,6 +56,17 @@ public struct Profile: Sendable, Equatable {
 
     /// Offered to fuzzy matching: neither ephemeral nor joined into another visitor.
     public var isCandidate: Bool { !ephemeral && mergedInto == nil }
+
+    public struct AddressMove: Sendable, Equatable {
+        public var from: UInt64
+        public var to: UInt64
+        public var at: Int64
+        public init(from: UInt64, to: UInt64, at: Int64) {
+            self.from = from
+            self.to = to
+            self.at = at
+        }
+    }
 
     public struct Instance: Sendable, Equatable {
         public var id: UInt64
@@ -151,8 +165,8 @@ public struct Profile: Sendable, Equatable {
 // MARK: - binary form (stored with the visitor; read back at start)
 
 extension Profile {
-    /// 6 added `lastPage` and `closeCall` (at the end); version 5 still reads, without them.
-    static let formatVersion: UInt8 = 6
+    /// 6 added `lastPage` and `closeCall`, 7 `move` (each at the end); versions 5 and 6 still read.
+    static let formatVersion: UInt8 = 7
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
@@ -191,12 +205,18 @@ extension Profile {
         w.u8(ephemeral ? 1 : 0)
         w.u64(lastPage)
         w.double(closeCall)
+        w.u8(move == nil ? 0 : 1)
+        if let move {
+            w.u64(move.from)
+            w.u64(move.to)
+            w.i64(move.at)
+        }
         return w.bytes
     }
 
     public init?(encoded bytes: [UInt8]) {
         var r = ByteReader(bytes)
-        guard let version = r.u8(), version == Self.formatVersion || version == 5, let id = r.string(), let hw = r.u64(), let eng = r.u8().flatMap(Engine.init),
+        guard let version = r.u8(), (5...Self.formatVersion).contains(version), let id = r.string(), let hw = r.u64(), let eng = r.u8().flatMap(Engine.init),
             let major = r.i64(), let os = r.u64(), let ua = r.u64(), let canvases = r.u64s(), let webgls = r.u64s(),
             let audios = r.doubles(), let fonts = r.optionalU32s(), let languages = r.optionalU32s(),
             let timezones = r.u32s(), let screens = r.u64s(), let quota = r.optionalDouble(), let ips = r.u64s(),
@@ -207,8 +227,9 @@ extension Profile {
             }), let evicted = r.u64s(), let provisional = r.list({ $0.string() }), let merged = r.string(),
             let first = r.i64(), let last = r.i64(), let count = r.i64(),
             let ephemeral = r.u8(), let lastPage = version == 5 ? 0 : r.u64(),
-            let closeCall = version == 5 ? 0.5 : r.double(), r.isAtEnd
+            let closeCall = version == 5 ? 0.5 : r.double(), let move = version < 7 ? .some(nil) : r.move(), r.isAtEnd
         else { return nil }
+        self.move = move
         self.lastPage = lastPage
         self.closeCall = closeCall
         self.visitorID = id
@@ -326,6 +347,12 @@ struct ByteReader {
         if flag == 0 { return .some(nil) }
         guard let a = u32s() else { return nil }
         return .some(a)
+    }
+    mutating func move() -> Profile.AddressMove?? {
+        guard let flag = u8() else { return nil }
+        if flag == 0 { return .some(nil) }
+        guard let from = u64(), let to = u64(), let at = i64() else { return nil }
+        return .some(Profile.AddressMove(from: from, to: to, at: at))
     }
     mutating func optionalDouble() -> Double?? {
         guard let flag = u8() else { return nil }

@@ -104,6 +104,8 @@ public enum Similarity {
             address = 3
         } else if p.ips.contains(o.ip) {
             address = 2
+        } else if o.formerAddresses.contains(where: { p.ips.contains($0) }) {
+            address = 2  // the household's previous address: it moved here
         } else if p.networks.contains(o.network) {
             address = 1
         }

@@ -18,6 +18,14 @@ public struct VisitorIndex: Sendable {
     /// Recent visitors per client IP: how many browsers share an address (households, offices, carrier NAT).
     private var addressVisitors: [UInt64: [Int32]] = [:]
     public static let addressCapacity = 64
+    /// When a visitor was last seen at each address (its last address).
+    private var addressSeen: [UInt64: Int64] = [:]
+    /// Addresses households moved to, with the moves that led there (`Profile.move`).
+    private var moves: [UInt64: [Profile.AddressMove]] = [:]
+    /// Moves remembered per address.
+    static let movesPerAddress = 4
+    /// Addresses with more recent visitors than this are not a household's.
+    public static let householdLimit = 6
     /// Most recently touched visitors kept per blocking key: more under an
     /// address or network (few browsers share one) than under a rendering or
     /// a font set (a popular device model fills those at once).
@@ -61,7 +69,9 @@ public struct VisitorIndex: Sendable {
         }
         if let ip = profile.ips.last {
             touch(ip, slot: Int32(slot), in: &addressVisitors, capacity: Self.addressCapacity)
+            if profile.lastSeenAt > addressSeen[ip] ?? .min { addressSeen[ip] = profile.lastSeenAt }
         }
+        if let move = profile.move, move != before?.move { note(move) }
     }
 
     @discardableResult
@@ -133,6 +143,25 @@ public struct VisitorIndex: Sendable {
         addressVisitors[ip]?.count { slot in alive[Int(slot)] } ?? 0
     }
 
+    private mutating func note(_ move: Profile.AddressMove) {
+        var list = moves[move.to] ?? []
+        list.removeAll { $0.from == move.from }
+        list.append(move)
+        if list.count > Self.movesPerAddress { list.removeFirst(list.count - Self.movesPerAddress) }
+        moves[move.to] = list
+    }
+
+    /// The addresses households left for `ip`: a browser moved from there to here and nobody
+    /// was seen there since (a new address from the provider, not a second home or an office).
+    /// Both addresses must look like a household's (few browsers), now, not only when the move
+    /// was seen: checked here so that the answer does not depend on the order profiles were loaded.
+    public func formerAddresses(of ip: UInt64) -> [UInt64] {
+        guard let list = moves[ip], addressCount(ip) <= Self.householdLimit else { return [] }
+        return list.compactMap { m in
+            (addressSeen[m.from] ?? .min) <= m.at && addressCount(m.from) <= Self.householdLimit ? m.from : nil
+        }
+    }
+
     /// Moves `slot` to the end of the list under `key`, keeping at most `capacity` entries.
     private func touch(_ key: UInt64, slot: Int32, in map: inout [UInt64: [Int32]], capacity: Int) {
         var bucket = map.removeValue(forKey: key) ?? []
@@ -185,6 +214,7 @@ public struct VisitorIndex: Sendable {
         if let a = o.audio { keys.append((key(.audio, o.hardware, audioBucket(a)), false)) }
         keys.append((key(.software, o.hardware, softwareKey(o.fontsHash, o.languagesHash)), false))
         keys.append((key(.ip, o.hardware, o.ip), true))
+        for ip in o.formerAddresses { keys.append((key(.ip, o.hardware, ip), true)) }
         keys.append((key(.network, o.hardware, o.network), true))
         return keys
     }

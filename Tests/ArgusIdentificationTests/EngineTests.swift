@@ -153,6 +153,72 @@ struct Harness {
         #expect(reloaded.evidence == h.engine.evidence)
     }
 
+    /// A household's provider hands it a new address. A browser that does not roam and kept its
+    /// token shows the move (A to X); an identical phone that lost its token, first seen at X,
+    /// then counts as seen at one of its own recent addresses. The move counts only while
+    /// nobody is seen at A any more (a second home or an office stays in use) and only when a
+    /// browser that does not roam made it (a phone hops between home Wi-Fi and its carrier).
+    @Test func aHouseholdsNewAddressIsLearnedFromABrowserThatKeptItsToken() {
+        var phone = Browser()
+        phone.userAgent =
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1"
+        phone.renderer = "Apple GPU"
+        phone.canvas = "iphone"
+        var laptop = Browser()
+        laptop.renderer = "ANGLE (Intel, Intel(R) Iris(R) Xe Graphics Direct3D11)"
+        laptop.canvas = "laptop"
+        var desktop = Browser()
+        desktop.renderer = "ANGLE (AMD, Radeon RX 6600 Direct3D11)"
+        desktop.canvas = "desktop"
+
+        enum Case: CaseIterable { case moved, nobodyMoved, oldAddressStillInUse, onlyAPhoneMoved }
+        for c in Case.allCases {
+            var h = Harness()
+            let p = h.visit(phone, ip: "81.1.1.1")
+            let l = h.visit(laptop, ip: "81.1.1.1")
+            let d = h.visit(desktop, ip: "81.1.1.1")
+            // An identical phone elsewhere, first seen with other languages (so not merged), then alike.
+            var german = phone
+            german.languages = ["de-DE"]
+            let twin = h.visit(german, ip: "95.5.5.5")
+            #expect(twin.visitorID != p.visitorID)
+            _ = h.visit(phone, ip: "95.5.5.5", token: twin.visitorID)
+
+            switch c {
+            case .moved:
+                #expect(h.visit(laptop, ip: "82.2.2.2", token: l.visitorID).visitorID == l.visitorID)
+            case .nobodyMoved:
+                break
+            case .oldAddressStillInUse:
+                _ = h.visit(laptop, ip: "82.2.2.2", token: l.visitorID)
+                _ = h.visit(desktop, ip: "81.1.1.1", token: d.visitorID)
+            case .onlyAPhoneMoved:
+                _ = h.visit(phone, ip: "82.2.2.2", token: p.visitorID)
+            }
+            let x = phone.observation(ip: "82.2.2.2").ip
+            let a = phone.observation(ip: "81.1.1.1").ip
+            #expect(h.engine.index.formerAddresses(of: x) == (c == .moved ? [a] : []))
+
+            // The phone, without its token, at the new address.
+            let back = h.visit(phone, ip: "82.2.2.2")
+            if c == .moved {
+                #expect(back.features?.address == 2)
+                #expect(back.visitorID == p.visitorID)
+                #expect(back.basis == .fingerprint)
+            } else if c != .onlyAPhoneMoved {  // (after its own token visit there, X is its address)
+                #expect(back.features?.address == 0)
+                #expect(back.visitorID != p.visitorID)
+            }
+
+            // The move is in the laptop's profile: an engine loaded from the profiles knows it too.
+            var reloaded = IdentificationEngine()
+            for id in [p.visitorID, l.visitorID, d.visitorID, twin.visitorID] {
+                if let profile = h.engine.index.profile(id) { reloaded.load(profile) }
+            }
+            #expect(reloaded.index.formerAddresses(of: x) == (c == .moved ? [a] : []))
+        }
+    }
+
     /// Safari deletes a site's storage after 7 days without a visit: a WebKit browser back after
     /// such a silence has lost its token whoever it is, so the silence counts for it being the
     /// same browser (`webkitExpiry`), with a higher bar (`thresholdExpiry`).
@@ -291,6 +357,14 @@ struct Harness {
         let d = h.visit(Browser(), ip: "2001:db8::1")
         let bytes = d.profile.encoded()
         #expect(Profile(encoded: bytes) == d.profile)
+        var moved = d.profile
+        moved.move = Profile.AddressMove(from: 1, to: 2, at: 3)
+        #expect(Profile(encoded: moved.encoded()) == moved)
+        // Version 6 (before `move`) still reads.
+        var v6 = bytes
+        v6[0] = 6
+        v6.removeLast()  // the "no move" flag
+        #expect(Profile(encoded: v6) == d.profile)
         #expect(Profile(encoded: Array(bytes.dropLast())) == nil)
         #expect(Profile(encoded: []) == nil)
     }

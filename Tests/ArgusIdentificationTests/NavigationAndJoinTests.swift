@@ -125,8 +125,9 @@ import Testing
         var h = harness()
         let (_, cafe) = closeCall(&h)
         let bytes = cafe.profile.encoded()
-        // Format 5 ended before the last page (8 bytes) and the close call (8 bytes).
-        var old = Array(bytes.dropLast(16))
+        // Format 5 ended before the last page (8 bytes), the close call (8 bytes) and the move (1 byte: none).
+        #expect(cafe.profile.move == nil)
+        var old = Array(bytes.dropLast(17))
         old[0] = 5
         let read = try #require(Profile(encoded: old))
         #expect(read.visitorID == cafe.visitorID)
