@@ -29,9 +29,8 @@ public struct Observation: Sendable, Equatable {
     public var timezone: UInt32?
     public var screen: UInt64?
     public var quota: Double?
-    /// Where the browser is (`address`): an IPv4 address, or the /64 of an IPv6 one.
     public var ip: UInt64
-    /// The /22 (IPv4) or /48 (IPv6) around the client's address.
+    /// The /22 (IPv4) or /64 (IPv6) around `ip`.
     public var network: UInt64
     /// A hash of further agent components that change only with software updates.
     public var extras: UInt64?
@@ -100,7 +99,7 @@ public struct Observation: Sendable, Equatable {
         }
         quota = c.storageQuota
         inMemoryCacheStorage = engine == .blink && c.cacheUsageCountsBytes
-        ip = StableHasher.hash(Self.address(clientIP))
+        ip = StableHasher.hash(clientIP)
         network = StableHasher.hash(Self.networkPrefix(clientIP))
         extras = Self.extrasHash(c)
         cookiesDisabled = c.cookiesEnabled == false
@@ -162,26 +161,16 @@ public struct Observation: Sendable, Equatable {
         return .other
     }
 
-    /// Where a browser is: an IPv4 address (a household's or an office's NAT), or the /64 of an
-    /// IPv6 address (the household's network: its devices rotate the rest daily, privacy extensions).
-    static func address(_ ip: String) -> String {
-        ip.contains(":") ? prefix(ip, groups: 4) : ip
-    }
-
-    /// "/22" of IPv4 (a carrier NAT pool or an ISP's block), "/48" of IPv6 (a provider's site prefix).
+    /// "/22" of IPv4 (a carrier NAT pool or an ISP's block), "/64" of IPv6 (a household's prefix: devices rotate the rest daily).
     static func networkPrefix(_ ip: String) -> String {
-        if ip.contains(":") { return prefix(ip, groups: 3) }
+        if ip.contains(":") {
+            let expanded = expandIPv6(ip)
+            return expanded.split(separator: ":").prefix(4).joined(separator: ":") + "::/64"
+        }
         let parts = ip.split(separator: ".")
         guard parts.count == 4, let third = Int(parts[2]) else { return ip }
         return "\(parts[0]).\(parts[1]).\(third & 0xFC).0/22"
     }
-
-    /// The first `groups` 16-bit groups of an IPv6 address ("2001:db8:1:2::/64" for 4).
-    static func prefix(_ ip: String, groups: Int) -> String {
-        let expanded = expandIPv6(ip)
-        return expanded.split(separator: ":").prefix(groups).joined(separator: ":") + "::/\(groups * 16)"
-    }
-
 
     static func expandIPv6(_ ip: String) -> String {
         let halves = ip.components(separatedBy: "::")
