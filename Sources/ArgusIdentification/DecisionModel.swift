@@ -38,6 +38,25 @@ public struct DecisionFeatures: Sendable, Equatable {
 
     public static let maxGap = 8.0
 
+    /// Visits per known visitor in this environment (`VisitorIndex.visitsPerVisitor`): near 1
+    /// while a deployment is young and nearly every browser is new, larger as browsers return.
+    /// The base rate of new browsers that a visit without token comes from.
+    public var maturity: Double = 1
+    /// The term is fitted on environments that reach about 6 visits per visitor; beyond, it is
+    /// held there rather than extrapolated.
+    public static let maturityCap = 6.0
+    /// A handful of visits says little about the base rate: the environment's own count is
+    /// blended with this many pretend visitors at the neutral rate (where the maturity term and
+    /// the bias add up to what they were without it), so a new deployment starts neutral and
+    /// a young busy one (hundreds of first visits) turns cautious.
+    public static let maturityPrior = (visitors: 10.0, visitsPerVisitor: 3.3)
+
+    /// Visits per known visitor with `maturityPrior` blended in.
+    public static func maturity(visits: Int64, visitors: Int) -> Double {
+        (Double(visits) + maturityPrior.visitors * maturityPrior.visitsPerVisitor)
+            / (Double(visitors) + maturityPrior.visitors)
+    }
+
     /// The environment has shown identical machines that fingerprint merges could not tell apart
     /// (`FleetEvidence`): a lone exact browser at a known address may as well be a second one.
     public var fleetEvidence: Bool = false
@@ -53,7 +72,7 @@ public struct DecisionFeatures: Sendable, Equatable {
             address == 1 ? 1 : 0, drift, log1p(Double(twins)), exact ? 1 : 0, exact && twins == 0 ? 1 : 0,
             log1p(Double(model)), log1p(Double(crowd)), webkit ? 1 : 0, privateMode ? 1 : 0, cookiesDisabled ? 1 : 0,
             homecoming ? 1 : 0, navigation == 1 ? 1 : 0, navigation == -1 ? 1 : 0, cameFromSite ? 1 : 0,
-            webkitExpiry ? 1 : 0,
+            webkitExpiry ? 1 : 0, log(min(max(maturity, 1), Self.maturityCap)),
         ]
     }
 
@@ -61,7 +80,7 @@ public struct DecisionFeatures: Sendable, Equatable {
         "bias", "top", "gap", "rivals", "lastAddress", "recentAddress", "network", "drift", "twins", "exact", "uniqueExact",
         "model", "crowd",
         "webkit", "private", "cookiesDisabled", "homecoming", "cameFromLastPage", "cameFromOtherPage",
-        "cameFromSite", "webkitExpiry",
+        "cameFromSite", "webkitExpiry", "maturity",
     ]
 }
 
@@ -225,8 +244,8 @@ public struct DecisionModel: Sendable {
     /// `fleet`: fitted without the homecoming feature (tools/fit.py --exclude top homecoming,
     /// seeds 21–23, default and small scenarios, 3 rounds, with `fittedJoin` in place).
     public static let fittedFleet: [Double] = [
-        -2.091, 0.0, 0.145, -0.97, 2.317, 2.818, 1.61, 0.368, -0.65, 0.662, -0.518, 0.155, -0.327, 0.427, 1.217, 2.464, 0,
-        1.368, -0.95, 0.418, 0.786,
+        -4.22, 0.0, 0.145, -0.97, 2.317, 2.818, 1.61, 0.368, -0.65, 0.662, -0.518, 0.155, -0.327, 0.427, 1.217, 2.464, 0,
+        1.368, -0.95, 0.418, 0.786, 1.776,
     ]
 
     /// `household`: the fleet model plus the "homecoming" term, whose weight (0.8) is set by

@@ -35,6 +35,8 @@ public struct VisitorIndex: Sendable {
     public init() {}
 
     public var count: Int { slots.count }
+    /// Visits of all known visitors (their `eventCount`s).
+    public private(set) var visits: Int64 = 0
 
     public func profile(_ visitorID: String) -> Profile? {
         slots[visitorID].map { profiles[$0] }
@@ -53,6 +55,7 @@ public struct VisitorIndex: Sendable {
             alive.append(false)
         }
         let before: Profile? = alive[slot] ? profiles[slot] : nil
+        visits += profile.eventCount - (before?.eventCount ?? 0)
         profiles[slot] = profile
         alive[slot] = true
         slots[profile.visitorID] = slot
@@ -78,6 +81,7 @@ public struct VisitorIndex: Sendable {
     public mutating func remove(_ visitorID: String) -> Bool {
         guard let slot = slots.removeValue(forKey: visitorID) else { return false }
         let p = profiles[slot]
+        visits -= p.eventCount
         if p.isCandidate {
             hardwareCounts[p.hardware, default: 0] -= 1
             lookCounts[p.look, default: 0] -= 1

@@ -56,6 +56,17 @@ struct Harness {
         instances[d.visitorID] = d.instance
         return d
     }
+
+    /// `count` browsers of other hardware, each making `visits` visits with its token, from its
+    /// own address: the history of a site, which sets the engine's base rate of new browsers.
+    mutating func establish(count: Int = 5, visits: Int = 4) {
+        for i in 0..<count {
+            var other = Browser()
+            other.renderer = "ANGLE (Background GPU \(i))"
+            var id: String?
+            for _ in 0..<visits { id = visit(other, ip: "10.9.\(i / 250).\(i % 250)", token: id).visitorID }
+        }
+    }
 }
 
 @Suite struct EngineTests {
@@ -219,6 +230,29 @@ struct Harness {
         }
     }
 
+    /// The share of first visits among a site's traffic is the base rate a visit without token
+    /// comes from (`DecisionFeatures.maturity`). Where hundreds of browsers have each come once
+    /// (a deployment's first days), a lone browser back at its own address without its token is
+    /// more likely a second machine than the first one again; where browsers come back (an
+    /// established site), it is the same browser. A new environment (a few visits) is neutral.
+    @Test func aYoungBusySiteIsCautiousAnEstablishedOneIsNot() {
+        for (visits, found) in [(1, false), (5, true)] {
+            var h = Harness()
+            h.establish(count: 300, visits: visits)
+            let f0 = DecisionFeatures.maturity(visits: h.engine.index.visits, visitors: h.engine.index.count)
+            #expect(visits == 1 ? f0 < 1.2 : f0 > 4.5)
+            let first = h.visit(Browser(), ip: "61.1.1.1")
+            let again = h.visit(Browser(), ip: "61.1.1.1")
+            #expect((again.visitorID == first.visitorID) == found)
+            #expect(again.basis == (found ? .fingerprint : .new))
+        }
+        // A handful of visits says little: the engine starts from a neutral rate.
+        #expect(abs(DecisionFeatures.maturity(visits: 0, visitors: 0) - DecisionFeatures.maturityPrior.visitsPerVisitor) < 1e-9)
+        var fresh = Harness()
+        let first = fresh.visit(Browser(), ip: "61.1.1.1")
+        #expect(fresh.visit(Browser(), ip: "61.1.1.1").visitorID == first.visitorID)
+    }
+
     /// Safari deletes a site's storage after 7 days without a visit: a WebKit browser back after
     /// such a silence has lost its token whoever it is, so the silence counts for it being the
     /// same browser (`webkitExpiry`), with a higher bar (`thresholdExpiry`).
@@ -232,6 +266,7 @@ struct Harness {
         back.referrer = "https://shop.example/cart"  // came from its last page, from another address
         for (silence, expired) in [(Int64(3_600_000), false), (Int64(8 * 86_400_000), true)] {
             var h = Harness()
+            h.establish()  // a site whose browsers come back (see `aYoungBusySiteIsCautious…`)
             let first = h.visit(safari, ip: "61.1.1.1")
             h.time += silence
             let again = h.visit(back, ip: "93.4.4.4")
