@@ -89,6 +89,23 @@ import Testing
                     let body = h.identifyBody(components: safari, referrer: referrer)
                     return try await client.execute(uri: "/v1/identify", method: .post, headers: headers, body: body).json
                 }
+                // An established site: browsers of other hardware that come back with their tokens (a
+                // deployment's first visits make the engine cautious, see DecisionFeatures.maturity).
+                for i in 0..<5 {
+                    let other = Harness.desktopComponents.replacingOccurrences(
+                        of: "ANGLE (NVIDIA GeForce RTX 3060)", with: "Background GPU \(i)")
+                    var token: String?
+                    for _ in 0..<4 {
+                        let headers: HTTPFields = [
+                            HTTPField.Name("FPJS-Proxy-Secret")!: h.boot.proxySecret,
+                            HTTPField.Name("FPJS-Proxy-Client-IP")!: "10.9.0.\(i + 1)",
+                        ]
+                        let r = try await client.execute(
+                            uri: "/v1/identify", method: .post, headers: headers, body: h.identifyBody(token: token, components: other)
+                        ).json
+                        token = try #require(r["token"]?.stringValue)
+                    }
+                }
                 let first = try await visit(from: "81.1.1.1", referrer: "https://shop.example/cart")
                 h.clock.advance(ms: silence)
                 // From the page it last saw (the checkout page), from another network, without its token.
