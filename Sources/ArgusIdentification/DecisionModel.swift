@@ -42,9 +42,11 @@ public struct DecisionFeatures: Sendable, Equatable {
     /// while a deployment is young and nearly every browser is new, larger as browsers return.
     /// The base rate of new browsers that a visit without token comes from.
     public var maturity: Double = 1
-    /// The term is fitted on environments that reach about 6 visits per visitor; beyond, it is
-    /// held there rather than extrapolated.
-    public static let maturityCap = 6.0
+    /// Held at 4 visits per visitor. The term was fitted on environments that reach about 6, but
+    /// its eagerness past 4 cost false merges where nobody shares a machine (households only:
+    /// 0.64 → 0.79 % at 6, 0.65 % at 4) and put one default seed of six above 1 % (replay,
+    /// seeds 1–6: default 0.7660 / 0.80 % at 6, 0.7627 / 0.66 % at 4).
+    public static let maturityCap = 4.0
     /// A handful of visits says little about the base rate: the environment's own count is
     /// blended with this many pretend visitors at the neutral rate (where the maturity term and
     /// the bias add up to what they were without it), so a new deployment starts neutral and
@@ -263,14 +265,14 @@ public struct DecisionModel: Sendable {
     /// Measured on the evaluator's populations with seeds 21–23 (default and small scenarios),
     /// `tools/calibrate.py --model '[…]'` with `fitted`, after the maturity term (2026-11-22).
     public static let householdCalibration: [(raw: Double, observed: Double)] = [
-        (0, 0.03), (0.214, 0.049), (0.393, 0.123), (0.608, 0.254), (0.797, 0.461), (0.883, 0.734), (0.918, 0.815),
-        (0.946, 0.851), (0.966, 0.891), (0.982, 0.907), (0.99, 0.993), (1, 0.995),
+        (0, 0.03), (0.21, 0.046), (0.383, 0.11), (0.597, 0.233), (0.783, 0.397), (0.877, 0.723), (0.915, 0.817),
+        (0.941, 0.843), (0.963, 0.868), (0.98, 0.902), (0.99, 0.994), (1, 0.996),
     ]
 
     /// Measured as the household map (`tools/calibrate.py --policy fleet`, with `fittedFleet`).
     public static let fleetCalibration: [(raw: Double, observed: Double)] = [
-        (0, 0.02), (0.213, 0.035), (0.391, 0.119), (0.602, 0.257), (0.792, 0.441), (0.881, 0.737), (0.916, 0.817),
-        (0.944, 0.86), (0.965, 0.883), (0.981, 0.907), (0.99, 0.994), (1, 0.996),
+        (0, 0.02), (0.21, 0.034), (0.38, 0.103), (0.591, 0.237), (0.778, 0.387), (0.874, 0.72), (0.913, 0.817),
+        (0.94, 0.84), (0.961, 0.874), (0.979, 0.9), (0.99, 0.994), (1, 0.996),
     ]
 
     /// The probability that an answer given with raw confidence `raw` is right.
