@@ -245,7 +245,8 @@ public struct DecisionModel: Sendable {
 
     /// `fleet`: fitted without the homecoming feature (tools/fit.py --exclude top homecoming,
     /// seeds 21–23, default and small scenarios, 3 rounds, with `fittedJoin` in place); the bias
-    /// and the maturity term refitted together on top (tools/fit.py --only bias maturity, 2026-11-22):
+    /// and the maturity term refitted together on top (tools/fit.py --only bias maturity, 2026-11-22,
+    /// with the term held at 6; it is held at 4 since, see `maturityCap`):
     /// the bias was −2.091 before the term. A refit of every term with maturity gave more strict
     /// accuracy on the default mix but 1.7 % false merges on the small one, so only these two.
     public static let fittedFleet: [Double] = [
