@@ -38,8 +38,9 @@ public struct DecisionFeatures: Sendable, Equatable {
 
     public static let maxGap = 8.0
 
-    /// Visits per known visitor in this environment (`VisitorIndex.visitsPerVisitor`): near 1
-    /// while a deployment is young and nearly every browser is new, larger as browsers return.
+    /// Visits per known visitor in this environment (`VisitorIndex.visits` per `count`, blended
+    /// with `maturityPrior` by `maturity(visits:visitors:)`): near 1 while a deployment is young
+    /// and nearly every browser is new, larger as browsers return.
     /// The base rate of new browsers that a visit without token comes from.
     public var maturity: Double = 1
     /// Held at 4 visits per visitor. The term was fitted on environments that reach about 6, but
