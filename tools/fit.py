@@ -27,11 +27,11 @@ from metrics import score  # noqa: E402
 
 NAMES = ["bias", "top", "gap", "rivals", "lastAddress", "recentAddress", "network", "drift", "twins", "exact",
          "uniqueExact", "model", "crowd", "webkit", "private", "cookiesDisabled", "homecoming", "cameFromLastPage", "cameFromOtherPage",
-         "cameFromSite", "webkitExpiry", "maturity"]
+         "cameFromSite", "webkitExpiry", "maturity", "silence", "webkitSilence"]
 
 
 JOIN_NAMES = ["bias", "closeCall", "lastAddress", "recentAddress", "network", "drift", "visits", "sharedAddress",
-              "exact", "twins", "crowd", "webkit", "others"]
+              "exact", "twins", "crowd", "webkit", "others", "silence", "contenders"]
 
 
 def replay(binary: str, population, model: list[float] | None, join_model: list[float] | None = None,

@@ -96,8 +96,6 @@ public struct IdentificationEngine: Sendable {
         index.upsert(profile)
     }
 
-    /// At most this many rivals are remembered for a close call (more: a crowd, nothing to settle).
-    static let provisionalLimit = 4
 
     /// The profile a visitor id leads to, following joins.
     func resolveAlias(_ visitorID: String) -> Profile? {
@@ -131,7 +129,9 @@ public struct IdentificationEngine: Sendable {
                 closeCall: p.closeCall, address: m.address, drift: m.drift, visits: Int(p.eventCount),
                 sharedAddress: p.ips.contains { rival.ips.contains($0) }, exact: rival.look == o.look,
                 twins: max(0, index.lookCount(o.look) - (rival.look == o.look ? 1 : 0) - (p.look == o.look ? 1 : 0)),
-                crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, others: roots.count - 1)
+                crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, others: roots.count - 1,
+                silence: rival.silence(at: time),
+                contenders: index.claimants(of: rival.visitorID, except: p.visitorID))
             let probability = model.joinProbability(f)
             if probability > best?.probability ?? -1 { best = (rival, f, probability) }
         }
@@ -222,7 +222,7 @@ public struct IdentificationEngine: Sendable {
                 exact: best.profile.look == o.look, model: index.hardwareCount(o.hardware),
                 crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, privateMode: o.looksPrivate,
                 cookiesDisabled: o.cookiesDisabled, navigation: best.match.navigation, cameFromSite: o.cameFrom != 0,
-                silenceDays: Double(max(0, time - best.profile.lastSeenAt)) / 86_400_000,
+                silenceDays: Double(max(0, time - best.profile.lastSeenAt)) / 86_400_000, silence: best.profile.silence(at: time),
                 maturity: DecisionFeatures.maturity(visits: index.visits, visitors: index.count), fleetEvidence: model.adaptive && evidence.showsFleets)
             features = f
             let pBest = model.probability(f)
@@ -253,11 +253,12 @@ public struct IdentificationEngine: Sendable {
         var p = Profile(visitorID: newVisitorID(), observation: o, at: time)
         p.sawInstance(instance, privateVisit: o.looksPrivate)
         if let f = features, let closeCall = probability, !p.ephemeral, let best, closeCall >= model.provisionalFloor,
-            f.rivals < Self.provisionalLimit
+            f.rivals < model.provisionalLimit
         {
             // A close call: remember who else it might have been.
             var rivals = [best.profile.visitorID]
-            for m in evaluated.matches where rivals.count < Self.provisionalLimit && m.match.score >= best.match.score - 1 {
+            let close = evaluated.matches.filter { $0.match.score >= best.match.score - model.provisionalMargin }
+            for m in close.sorted(by: { $0.match.score > $1.match.score }) where rivals.count < model.provisionalLimit {
                 let id = index.profile(atSlot: m.slot).visitorID
                 if id != best.profile.visitorID { rivals.append(id) }
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the engine remembers of one visitor: the features of its recent
 /// visits, compact enough that a million fit in memory.
 public struct Profile: Sendable, Equatable {
@@ -359,5 +361,25 @@ struct ByteReader {
         if flag == 0 { return .some(nil) }
         guard let d = double() else { return nil }
         return .some(d)
+    }
+}
+
+extension Profile {
+    /// Past this, a visitor's silence says nothing more.
+    public static let silenceCap = 12.0
+
+    /// How unlikely this visitor's silence up to `now` is if it still visits as it did:
+    /// minus the log-probability that none of its visits after the first fell in the silence when
+    /// they are spread evenly over its lifetime so far, −(visits − 1) · log(1 − silence / lifetime).
+    /// 0 for a visitor seen once (no habit to go by), large for a regular visitor away for many of
+    /// its usual gaps. A ratio of two durations on the server's clock: it needs no notion of days,
+    /// and reads the same whether the visits come over months or back to back.
+    public func silence(at now: Int64) -> Double {
+        let lifetime = Double(now - firstSeenAt)
+        let quiet = Double(now - max(lastSeenAt, firstSeenAt))
+        guard eventCount > 1, lifetime > 0, quiet > 0 else { return 0 }
+        let left = 1 - quiet / lifetime
+        guard left > 0 else { return Self.silenceCap }
+        return min(Self.silenceCap, -Double(eventCount - 1) * log(left))
     }
 }

@@ -22,6 +22,8 @@ public struct VisitorIndex: Sendable {
     private var addressSeen: [UInt64: Int64] = [:]
     /// Addresses households moved to, with the moves that led there (`Profile.move`).
     private var moves: [UInt64: [Profile.AddressMove]] = [:]
+    /// Provisional visitors by the rivals they list (`Profile.provisional`): who else might be each silent visitor.
+    private var claims: [String: [String]] = [:]
     /// Moves remembered per address.
     static let movesPerAddress = 4
     /// Addresses with more recent visitors than this are not a household's.
@@ -75,6 +77,21 @@ public struct VisitorIndex: Sendable {
             if profile.lastSeenAt > addressSeen[ip] ?? .min { addressSeen[ip] = profile.lastSeenAt }
         }
         if let move = profile.move, move != before?.move { note(move) }
+        let listed = before?.provisional ?? []
+        if listed != profile.provisional {
+            for rival in listed where !profile.provisional.contains(rival) { dropClaim(profile.visitorID, on: rival) }
+            for rival in profile.provisional where !listed.contains(rival) { claims[rival, default: []].append(profile.visitorID) }
+        }
+    }
+
+    private mutating func dropClaim(_ claimant: String, on rival: String) {
+        claims[rival]?.removeAll { $0 == claimant }
+        if claims[rival]?.isEmpty == true { claims[rival] = nil }
+    }
+
+    /// Provisional visitors other than `except` that still list `visitorID` as a rival.
+    public func claimants(of visitorID: String, except: String) -> Int {
+        claims[visitorID]?.count { $0 != except } ?? 0
     }
 
     @discardableResult
@@ -82,6 +99,7 @@ public struct VisitorIndex: Sendable {
         guard let slot = slots.removeValue(forKey: visitorID) else { return false }
         let p = profiles[slot]
         visits -= p.eventCount
+        for rival in p.provisional { dropClaim(visitorID, on: rival) }
         if p.isCandidate {
             hardwareCounts[p.hardware, default: 0] -= 1
             lookCounts[p.look, default: 0] -= 1

@@ -44,6 +44,9 @@ struct Replay: ParsableCommand {
         if let v = env["ARGUS_T_KNOWN"].flatMap(Double.init) { decision.thresholdKnownAddress = v }
         if let v = env["ARGUS_T_PRIVATE"].flatMap(Double.init) { decision.thresholdPrivate = v }
         if let v = env["ARGUS_T_EXPIRY"].flatMap(Double.init) { decision.thresholdExpiry = v }
+        if let v = env["ARGUS_PROV_LIMIT"].flatMap(Int.init) { decision.provisionalLimit = v }
+        if let v = env["ARGUS_PROV_MARGIN"].flatMap(Double.init) { decision.provisionalMargin = v }
+        if let v = env["ARGUS_PROV_FLOOR"].flatMap(Double.init) { decision.provisionalFloor = v }
         var engine = IdentificationEngine(weights: w, model: decision)
         var tokens: [Int64: TokenClaim] = [:]
         var instances: UInt64 = 0

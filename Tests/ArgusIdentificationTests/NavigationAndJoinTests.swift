@@ -1,3 +1,4 @@
+import Foundation
 import ArgusCore
 import ArgusIdentification
 import Testing
@@ -135,5 +136,98 @@ import Testing
         #expect(read.lastPage == 0)
         #expect(read.closeCall == 0.5)
         #expect(Profile(encoded: bytes) == cafe.profile)
+    }
+}
+
+/// A rival's silence measured against its own habits, and rivals claimed by more than one
+/// provisional visitor (`JoinFeatures.silence`, `JoinFeatures.contenders`).
+@Suite struct SilenceTests {
+    func profile(visits: Int64, first: Int64, last: Int64) -> Profile {
+        var p = Profile(visitorID: "v", observation: Browser().observation(ip: "61.1.1.1"), at: first)
+        p.eventCount = visits
+        p.lastSeenAt = last
+        return p
+    }
+
+    @Test func silenceIsMeasuredInTheVisitorsOwnGaps() {
+        let hour: Int64 = 3_600_000
+        // Seen once: no habit to go by, whatever the silence.
+        #expect(profile(visits: 1, first: 0, last: 0).silence(at: 1000 * hour) == 0)
+        // Ten visits over nine hours, then one hour away: nothing unusual.
+        let regular = profile(visits: 10, first: 0, last: 9 * hour)
+        let short = regular.silence(at: 10 * hour)
+        #expect(abs(short - (-9 * log(1 - 1.0 / 10))) < 1e-9)
+        #expect(short < 1)
+        // Away for ninety of its usual hours: capped.
+        #expect(regular.silence(at: 100 * hour) == Profile.silenceCap)
+        // A ratio of durations: the same visits compressed a thousandfold read the same.
+        let compressed = profile(visits: 10, first: 0, last: 9 * hour / 1000)
+        #expect(abs(compressed.silence(at: 10 * hour / 1000) - short) < 1e-9)
+        // Still within its visits (a clock that went back): nothing.
+        #expect(regular.silence(at: 5 * hour) == 0)
+    }
+
+    /// A join model that weighs nothing but the rival's silence.
+    func harness() -> Harness {
+        var model = DecisionModel(policy: .fleet)
+        model.joinCoefficients = JoinFeatures.names.map { $0 == "silence" ? 1 : $0 == "bias" ? -5 : 0 }
+        var h = Harness()
+        h.engine = IdentificationEngine(model: model)
+        return h
+    }
+
+    /// A regular visitor (ten visits an hour apart, two home addresses), then the same browser
+    /// without its storage from a café: a close call remembering it.
+    func regularThenCafe(_ h: inout Harness) -> (home: Decision, cafe: Decision) {
+        let home = h.visit(Browser(), ip: "81.1.1.1")
+        for i in 1..<10 {
+            h.time += 3_600_000
+            _ = h.visit(Browser(), ip: i % 2 == 0 ? "81.1.1.1" : "82.2.2.2", token: home.visitorID)
+        }
+        h.time += 3_600_000
+        let cafe = h.visit(Browser(), ip: "95.5.5.5")
+        return (home, cafe)
+    }
+
+    @Test func aRegularRivalsLongSilenceJoinsTheCloseCallItsShortSilenceDoesNot() throws {
+        var h = harness()
+        let (home, cafe) = regularThenCafe(&h)
+        #expect(cafe.basis == .new)
+        #expect(cafe.profile.provisional == [home.visitorID])
+
+        // An hour later: the rival has been away about as long as it usually is.
+        h.time += 3_600_000
+        let soon = h.visit(Browser(), ip: "95.5.5.5", token: cafe.visitorID)
+        let weighed = try #require(soon.joinTrial)
+        #expect(weighed.rival == home.visitorID)
+        #expect(weighed.features.silence > 0 && weighed.features.silence < 3)
+        #expect(soon.visitorID == cafe.visitorID)
+
+        // A hundred of its usual gaps later, still silent: it was this browser all along.
+        h.time += 100 * 3_600_000
+        let later = h.visit(Browser(), ip: "95.5.5.5", token: cafe.visitorID)
+        #expect(later.joinTrial?.features.silence == Profile.silenceCap)
+        #expect(later.basis == .joined)
+        #expect(later.visitorID == home.visitorID)
+    }
+
+    @Test func aRivalClaimedByTwoCloseCallsCountsTheOtherAsAContender() throws {
+        var h = harness()
+        let (home, cafe) = regularThenCafe(&h)
+        h.time += 3_600_000
+        let library = h.visit(Browser(), ip: "97.7.7.7")
+        #expect(library.basis == .new)
+        #expect(library.profile.provisional.contains(home.visitorID))
+
+        h.time += 1000
+        let back = h.visit(Browser(), ip: "95.5.5.5", token: cafe.visitorID)
+        #expect(back.joinTrial?.rival == home.visitorID)
+        #expect(back.joinTrial?.features.contenders == 1)
+
+        // Once the other claimant is gone, the rival is uncontested again.
+        h.engine.forget(library.visitorID)
+        h.time += 1000
+        let again = h.visit(Browser(), ip: "95.5.5.5", token: cafe.visitorID)
+        #expect(again.joinTrial?.features.contenders == 0)
     }
 }
