@@ -27,7 +27,7 @@ from metrics import score  # noqa: E402
 
 NAMES = ["bias", "top", "gap", "rivals", "lastAddress", "recentAddress", "network", "drift", "twins", "exact",
          "uniqueExact", "model", "crowd", "webkit", "private", "cookiesDisabled", "homecoming", "cameFromLastPage", "cameFromOtherPage",
-         "cameFromSite", "webkitExpiry", "maturity", "silence", "webkitSilence"]
+         "cameFromSite", "webkitExpiry", "maturity", "silence", "webkitSilence", "claimed"]
 
 
 JOIN_NAMES = ["bias", "closeCall", "lastAddress", "recentAddress", "network", "drift", "visits", "sharedAddress",

@@ -218,6 +218,7 @@ import Testing
         let library = h.visit(Browser(), ip: "97.7.7.7")
         #expect(library.basis == .new)
         #expect(library.profile.provisional.contains(home.visitorID))
+        #expect(library.features?.claimed == 1)  // the café's close call had already listed it
 
         h.time += 1000
         let back = h.visit(Browser(), ip: "95.5.5.5", token: cafe.visitorID)
