@@ -274,7 +274,7 @@ struct Harness {
             #expect(f.webkit)
             #expect(f.webkitExpiry == expired)
             #expect(abs(f.silenceDays - Double(silence + 1000) / 86_400_000) < 1e-9)
-            #expect(h.engine.model.threshold(for: f) == (expired ? 0.9 : 0.88))  // from another address
+            #expect(h.engine.model.threshold(for: f) == (expired ? 0.9 : 0.88))
             if expired {
                 #expect(again.visitorID == first.visitorID)
                 #expect(again.basis == .fingerprint)
