@@ -31,7 +31,7 @@ NAMES = ["bias", "top", "gap", "rivals", "lastAddress", "recentAddress", "networ
 
 
 JOIN_NAMES = ["bias", "closeCall", "lastAddress", "recentAddress", "network", "drift", "visits", "sharedAddress",
-              "exact", "twins", "crowd", "webkit", "others", "silence", "contenders"]
+              "exact", "twins", "crowd", "webkit", "others", "silence", "contenders", "silenceOnce"]
 
 
 def replay(binary: str, population, model: list[float] | None, join_model: list[float] | None = None,

@@ -120,19 +120,22 @@ public struct JoinFeatures: Sendable, Equatable {
     public var silence: Double = 0
     /// Other provisional visitors that list the same rival: at most one of them can be it.
     public var contenders: Int = 0
+    /// For a rival seen once (no habit of its own): its silence at the environment's rate of
+    /// return, (visits per visitor − 1) · silence / the environment's age.
+    public var silenceOnce: Double = 0
 
     public var vector: [Double] {
         let p = min(max(closeCall, 0.01), 0.99)
         return [
             1, log(p / (1 - p)), address == 3 ? 1 : 0, address == 2 ? 1 : 0, address == 1 ? 1 : 0, drift,
             log1p(Double(visits)), sharedAddress ? 1 : 0, exact ? 1 : 0, log1p(Double(twins)), log1p(Double(crowd)),
-            webkit ? 1 : 0, log1p(Double(others)), silence, log1p(Double(contenders)),
+            webkit ? 1 : 0, log1p(Double(others)), silence, log1p(Double(contenders)), silenceOnce,
         ]
     }
 
     public static let names = [
         "bias", "closeCall", "lastAddress", "recentAddress", "network", "drift", "visits", "sharedAddress", "exact",
-        "twins", "crowd", "webkit", "others", "silence", "contenders",
+        "twins", "crowd", "webkit", "others", "silence", "contenders", "silenceOnce",
     ]
 
 }
@@ -230,9 +233,9 @@ public struct DecisionModel: Sendable {
     /// Fitted by tools/fit.py --target join --exclude (every term; seeds 21–23, default and small
     /// scenarios, 3 rounds) with the silence and contenders terms, on the decision model before its
     /// own silence terms; refitted after them, the training seeds lost 0.003 strict accuracy, so
-    /// these stay.
+    /// these stay. `silenceOnce` was fitted alone on top (--only silenceOnce).
     public static let fittedJoin: [Double] = [
-        0.383, 0.9, -0.329, 2.66, 0.879, 0.283, 0.284, 1.084, -0.313, -0.458, -0.203, 0.549, -0.547, 0.32, -0.787,
+        0.383, 0.9, -0.329, 2.66, 0.879, 0.283, 0.284, 1.084, -0.313, -0.458, -0.203, 0.549, -0.547, 0.32, -0.787, 0.19,
     ]
 
     public func joinProbability(_ f: JoinFeatures) -> Double {

@@ -131,7 +131,8 @@ public struct IdentificationEngine: Sendable {
                 twins: max(0, index.lookCount(o.look) - (rival.look == o.look ? 1 : 0) - (p.look == o.look ? 1 : 0)),
                 crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, others: roots.count - 1,
                 silence: rival.silence(at: time),
-                contenders: index.claimants(of: rival.visitorID, except: p.visitorID))
+                contenders: index.claimants(of: rival.visitorID, except: p.visitorID),
+                silenceOnce: rival.eventCount == 1 ? index.silenceAtTheUsualRate(since: rival.lastSeenAt, at: time) : 0)
             let probability = model.joinProbability(f)
             if probability > best?.probability ?? -1 { best = (rival, f, probability) }
         }

@@ -39,6 +39,8 @@ public struct VisitorIndex: Sendable {
     public var count: Int { slots.count }
     /// Visits of all known visitors (their `eventCount`s).
     public private(set) var visits: Int64 = 0
+    /// The earliest first visit of any visitor ever held: when the environment started.
+    public private(set) var firstSeen: Int64 = .max
 
     public func profile(_ visitorID: String) -> Profile? {
         slots[visitorID].map { profiles[$0] }
@@ -58,6 +60,7 @@ public struct VisitorIndex: Sendable {
         }
         let before: Profile? = alive[slot] ? profiles[slot] : nil
         visits += profile.eventCount - (before?.eventCount ?? 0)
+        firstSeen = min(firstSeen, profile.firstSeenAt)
         profiles[slot] = profile
         alive[slot] = true
         slots[profile.visitorID] = slot
@@ -87,6 +90,15 @@ public struct VisitorIndex: Sendable {
     private mutating func dropClaim(_ claimant: String, on rival: String) {
         claims[rival]?.removeAll { $0 == claimant }
         if claims[rival]?.isEmpty == true { claims[rival] = nil }
+    }
+
+    /// The visits a visitor returning at this environment's average rate would have made since
+    /// `since`: (visits per visitor − 1) · silence / the environment's age, capped as `Profile.silence`.
+    public func silenceAtTheUsualRate(since: Int64, at now: Int64) -> Double {
+        let age = Double(now - firstSeen)
+        guard count > 0, age > 0, now > since else { return 0 }
+        let returns = max(0, Double(visits) / Double(count) - 1)
+        return min(Profile.silenceCap, returns * Double(now - since) / age)
     }
 
     /// Provisional visitors other than `except` that still list `visitorID` as a rival.

@@ -167,6 +167,23 @@ import Testing
         #expect(regular.silence(at: 5 * hour) == 0)
     }
 
+    @Test func aVisitorSeenOnceIsGivenTheEnvironmentsRateOfReturn() {
+        let day: Int64 = 86_400_000
+        var index = VisitorIndex()
+        #expect(index.silenceAtTheUsualRate(since: 0, at: day) == 0)  // nothing known yet
+        // Three visitors, nine visits: two returns per visitor so far.
+        for (i, visits) in [(0, 5), (1, 3), (2, 1)] {
+            var p = profile(visits: Int64(visits), first: Int64(i) * day, last: 10 * day)
+            p.visitorID = "v\(i)"
+            index.upsert(p)
+        }
+        #expect(index.firstSeen == 0)
+        // Silent for the last five of the environment's twenty days: half a return expected.
+        #expect(abs(index.silenceAtTheUsualRate(since: 15 * day, at: 20 * day) - 2 * 5.0 / 20) < 1e-9)
+        #expect(index.silenceAtTheUsualRate(since: 0, at: 10_000 * day) == 2)  // silent since the start: all of them
+        #expect(index.silenceAtTheUsualRate(since: 20 * day, at: 20 * day) == 0)
+    }
+
     /// A join model that weighs nothing but the rival's silence.
     func harness() -> Harness {
         var model = DecisionModel(policy: .fleet)
