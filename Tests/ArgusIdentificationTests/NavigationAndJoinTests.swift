@@ -63,16 +63,22 @@ import Testing
     }
 }
 
-@Suite struct JoinTests {
-    /// A join model that weighs nothing but whether the provisional visitor has used one of
-    /// its rival's addresses: the tests check the mechanism, not the fitted numbers.
-    func harness() -> Harness {
+extension Harness {
+    /// A `fleet` engine whose join model weighs one term (and a bias of −5): the tests check
+    /// the mechanism, not the fitted numbers.
+    static func joinWeighing(_ term: String, _ weight: Double) -> Harness {
         var model = DecisionModel(policy: .fleet)
-        model.joinCoefficients = JoinFeatures.names.map { $0 == "sharedAddress" ? 10 : $0 == "bias" ? -5 : 0 }
+        model.joinCoefficients = JoinFeatures.names.map { $0 == term ? weight : $0 == "bias" ? -5 : 0 }
         var h = Harness()
         h.engine = IdentificationEngine(model: model)
         return h
     }
+}
+
+@Suite struct JoinTests {
+    /// A join model that weighs nothing but whether the provisional visitor has used one of
+    /// its rival's addresses.
+    func harness() -> Harness { .joinWeighing("sharedAddress", 10) }
 
     /// A visitor seen at two home addresses, then the same browser without its storage from a
     /// café: a close call, so a provisional visitor remembering it.
@@ -185,13 +191,7 @@ import Testing
     }
 
     /// A join model that weighs nothing but the rival's silence.
-    func harness() -> Harness {
-        var model = DecisionModel(policy: .fleet)
-        model.joinCoefficients = JoinFeatures.names.map { $0 == "silence" ? 1 : $0 == "bias" ? -5 : 0 }
-        var h = Harness()
-        h.engine = IdentificationEngine(model: model)
-        return h
-    }
+    func harness() -> Harness { .joinWeighing("silence", 1) }
 
     /// A regular visitor (ten visits an hour apart, two home addresses), then the same browser
     /// without its storage from a café: a close call remembering it.
