@@ -137,7 +137,6 @@ public struct JoinFeatures: Sendable, Equatable {
         "bias", "closeCall", "lastAddress", "recentAddress", "network", "drift", "visits", "sharedAddress", "exact",
         "twins", "crowd", "webkit", "others", "silence", "contenders", "silenceOnce",
     ]
-
 }
 
 /// How often this environment's fingerprint merges were proven wrong: a browser

@@ -96,7 +96,6 @@ public struct IdentificationEngine: Sendable {
         index.upsert(profile)
     }
 
-
     /// The profile a visitor id leads to, following joins.
     func resolveAlias(_ visitorID: String) -> Profile? {
         var p = index.profile(visitorID)
@@ -224,7 +223,7 @@ public struct IdentificationEngine: Sendable {
                 crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, privateMode: o.looksPrivate,
                 cookiesDisabled: o.cookiesDisabled, navigation: best.match.navigation, cameFromSite: o.cameFrom != 0,
                 silenceDays: Double(max(0, time - best.profile.lastSeenAt)) / 86_400_000, silence: best.profile.silence(at: time),
-                claimed: index.claimants(of: best.profile.visitorID, except: ""),
+                claimed: index.claimants(of: best.profile.visitorID),
                 maturity: DecisionFeatures.maturity(visits: index.visits, visitors: index.count), fleetEvidence: model.adaptive && evidence.showsFleets)
             features = f
             let pBest = model.probability(f)

@@ -101,8 +101,8 @@ public struct VisitorIndex: Sendable {
         return min(Profile.silenceCap, returns * Double(now - since) / age)
     }
 
-    /// Provisional visitors other than `except` that still list `visitorID` as a rival.
-    public func claimants(of visitorID: String, except: String) -> Int {
+    /// Provisional visitors (other than `except`) that still list `visitorID` as a rival.
+    public func claimants(of visitorID: String, except: String? = nil) -> Int {
         claims[visitorID]?.count { $0 != except } ?? 0
     }
 
