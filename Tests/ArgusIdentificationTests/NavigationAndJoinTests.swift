@@ -242,6 +242,14 @@ extension Harness {
         #expect(back.joinTrial?.rival == home.visitorID)
         #expect(back.joinTrial?.features.contenders == 1)
 
+        // Rebuilt from the stored profiles (a restart), in any order: the same claims.
+        for ids in [[home.visitorID, cafe.visitorID, library.visitorID], [library.visitorID, cafe.visitorID, home.visitorID]] {
+            var restarted = IdentificationEngine(model: h.engine.model)
+            for id in ids { restarted.load(try #require(h.engine.index.profile(id))) }
+            #expect(restarted.index.claimants(of: home.visitorID) == 2)
+            #expect(restarted.index.claimants(of: home.visitorID, except: cafe.visitorID) == 1)
+        }
+
         // Once the other claimant is gone, the rival is uncontested again.
         h.engine.forget(library.visitorID)
         h.time += 1000
