@@ -220,7 +220,7 @@ public struct DecisionModel: Sendable {
     /// Low on purpose: the join model (fitted with it) weighs how close the call was.
     public var provisionalFloor = 0.02
     /// At most this many rivals are remembered for a close call (more within one point of the
-    /// best: a crowd, nothing to settle).
+    /// best, `DecisionFeatures.rivals`: a crowd, nothing to settle).
     public var provisionalLimit = 4
     /// Rivals remembered for a close call score at most this far below the best candidate.
     public var provisionalMargin = 1.0

@@ -376,7 +376,7 @@ extension Profile {
     /// and reads the same whether the visits come over months or back to back.
     public func silence(at now: Int64) -> Double {
         let lifetime = Double(now - firstSeenAt)
-        let quiet = Double(now - max(lastSeenAt, firstSeenAt))
+        let quiet = Double(now - lastSeenAt)
         guard eventCount > 1, lifetime > 0, quiet > 0 else { return 0 }
         let left = 1 - quiet / lifetime
         guard left > 0 else { return Self.silenceCap }
