@@ -65,10 +65,63 @@ public protocol ArgusStore: DeviceStore, WebhookStore, PrefetchStore {
     func deleteVisitors(ids: [String], environmentID: String) async throws -> Int?
     /// Every visitor of the environment, to rebuild the identification index at start.
     func visitors(environmentID: String) async throws -> [VisitorRecord]
+
+    // MARK: several instances on one database
+    /// Whether other processes may write to this store at the same time (PostgreSQL behind a load
+    /// balancer). An instance then follows `visitorChanges` to keep its identification index in step.
+    var sharedByInstances: Bool { get }
+    /// Where the change feed stands now. Taken before `visitors(environmentID:)` at start, so that
+    /// every change committed after that read is seen again through `visitorChanges`.
+    func visitorChangeCursor(environmentID: String) async throws -> VisitorChangeCursor
+    /// Visitor rows written and visitors erased by any process after `cursor`, committed changes only,
+    /// oldest first, at most `limit` rows; pass the returned cursor next time. A change may be
+    /// reported more than once (callers apply them idempotently) but none is skipped, even when
+    /// transactions commit out of the order they started in.
+    func visitorChanges(environmentID: String, after cursor: VisitorChangeCursor, limit: Int) async throws
+        -> VisitorChanges
+}
+
+/// A position in a store's feed of visitor changes; opaque to callers.
+public struct VisitorChangeCursor: Sendable, Equatable {
+    public var position: Int64
+    public var visitorID: String
+
+    public init(position: Int64, visitorID: String = "") {
+        self.position = position
+        self.visitorID = visitorID
+    }
+}
+
+public struct VisitorChanges: Sendable {
+    /// Visitors whose row was written, in their stored state.
+    public var visitors: [VisitorRecord]
+    /// Visitors erased (their rows and events are gone).
+    public var erased: [String]
+    public var cursor: VisitorChangeCursor
+    /// True when the limit cut the answer short: ask again at once.
+    public var more: Bool
+
+    public init(visitors: [VisitorRecord], erased: [String], cursor: VisitorChangeCursor, more: Bool) {
+        self.visitors = visitors
+        self.erased = erased
+        self.cursor = cursor
+        self.more = more
+    }
 }
 
 extension ArgusStore {
     public func maintain() async throws {}
+
+    /// A store only one process writes (the embedded SQLite file) has no feed to follow.
+    public var sharedByInstances: Bool { false }
+    public func visitorChangeCursor(environmentID: String) async throws -> VisitorChangeCursor {
+        VisitorChangeCursor(position: 0)
+    }
+    public func visitorChanges(environmentID: String, after cursor: VisitorChangeCursor, limit: Int) async throws
+        -> VisitorChanges
+    {
+        VisitorChanges(visitors: [], erased: [], cursor: cursor, more: false)
+    }
 
     /// Writes the event and the visitor's new state in one transaction.
     public func recordEvent(_ event: StoredEvent, visitor: VisitorRecord) async throws {
