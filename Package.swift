@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The system zlib (raw deflate for sealed results).
@@ -65,11 +66,21 @@ let package = Package(
             dependencies: ["ArgusCore", "ArgusStorage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // The PostgreSQL implementation (PostgresNIO), for several instances on one database.
+        .target(
+            name: "ArgusPostgres",
+            dependencies: [
+                "ArgusCore", "ArgusStorage", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // HTTP: controllers, middleware, services, buildApplication.
         .target(
             name: "ArgusServer",
             dependencies: [
-                "ArgusCore", "ArgusIdentification", "ArgusSignals", "ArgusStorage", "ArgusSQLite", "ArgusRisk", "ArgusRedis",
+                "ArgusCore", "ArgusIdentification", "ArgusSignals", "ArgusStorage", "ArgusSQLite", "ArgusPostgres", "ArgusRisk",
+                "ArgusRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -87,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusServer", "ArgusIdentification", "ArgusSignals", "ArgusStorage", "ArgusSQLite", "ArgusRisk",
+                "ArgusServer", "ArgusIdentification", "ArgusSignals", "ArgusStorage", "ArgusSQLite", "ArgusPostgres", "ArgusRisk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -99,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "ArgusServerTests",
             dependencies: [
-                "ArgusServer", "ArgusSQLite", "ArgusSDK", "ArgusRisk", "ArgusRedis",
+                "ArgusServer", "ArgusSQLite", "ArgusPostgres", "ArgusSDK", "ArgusRisk", "ArgusRedis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
@@ -108,6 +119,10 @@ let package = Package(
             name: "ArgusSignalsTests", dependencies: ["ArgusSignals", "ArgusCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ArgusRiskTests", dependencies: ["ArgusRisk", "ArgusCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ArgusRedisTests", dependencies: ["ArgusRedis"], swiftSettings: strict),
+        .testTarget(
+            name: "ArgusPostgresTests",
+            dependencies: ["ArgusPostgres", "ArgusStorage", "ArgusCore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: strict),
         .testTarget(name: "ArgusSDKTests", dependencies: ["ArgusSDK"], swiftSettings: strict),
         .testTarget(
             name: "ArgusCLITests",

@@ -14,6 +14,9 @@ public protocol ArgusStore: DeviceStore, WebhookStore, PrefetchStore {
     /// Housekeeping the server runs every few hundred milliseconds, off the request path
     /// (SQLite: copies committed WAL pages into the database file). Default: nothing.
     func maintain() async throws
+    /// Releases what the store holds (PostgreSQL: its connection pool); the store is unusable
+    /// afterwards. Default: nothing (SQLite closes with its last reference).
+    func close() async
 
     // MARK: installation settings
     func setting(_ name: String) async throws -> [UInt8]?
@@ -111,6 +114,7 @@ public struct VisitorChanges: Sendable {
 
 extension ArgusStore {
     public func maintain() async throws {}
+    public func close() async {}
 
     /// A store only one process writes (the embedded SQLite file) has no feed to follow.
     public var sharedByInstances: Bool { false }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ArgusCore
 import ArgusIdentification
 import ArgusSQLite
+import ArgusStorage
 import ArgusSignals
 import Crypto
 import Foundation

@@ -47,7 +47,13 @@ struct Serve: AsyncParsableCommand {
                         .init(service: PrefetchWorker(pipeline: runtime.prefetch)),
                     ],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+            do {
+                try await group.run()
+            } catch {
+                await runtime.shutdown()
+                throw error
+            }
+            await runtime.shutdown()
             logger.info("stopped")
         }
     }

@@ -1,5 +1,4 @@
 import ArgusCore
-import ArgusStorage
 import Foundation
 import GRDB
 import Hummingbird
@@ -8,6 +7,7 @@ import Synchronization
 import Testing
 
 @testable import ArgusSQLite
+@testable import ArgusStorage
 @testable import ArgusServer
 
 @Suite struct GroupCommitTests {

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusIdentification
+import ArgusPostgres
 import ArgusRedis
 import ArgusSignals
 import ArgusSQLite
@@ -70,23 +71,77 @@ public final class ArgusRuntime: Sendable {
         _ config: ArgusConfig, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         clock: ArgusClock = .system, logger: Logger = Logger(label: "argus"), resolver: (any CrawlerResolver)? = nil
     ) async throws -> ArgusRuntime {
+        _ = try config.decisionModel()
+        let store: any ArgusStore
+        let masterKey: SymmetricKey
         if let url = config.databaseURL {
+            (store, masterKey) = try await openPostgres(url, config: config, logger: logger)
+        } else {
+            guard let synchronous = SQLiteStore.Synchronous(rawValue: config.sqliteSynchronous.uppercased()) else {
+                throw ConfigurationError("ARGUS_SQLITE_SYNCHRONOUS must be 'normal' or 'full'")
+            }
+            let sqlite = try SQLiteStore(directory: config.dataDirectory, synchronous: synchronous)
+            try await sqlite.migrate()
+            store = sqlite
+            masterKey = try MasterKeyLoader.load(config: config, logger: logger)
+        }
+        do {
+            let signals = try SignalService(
+                ipData: IPDataLoader.load(config, logger: logger), velocity: VelocityTracker(capacity: config.velocityCapacity),
+                resolver: resolver ?? SystemResolver())
+            return try ArgusRuntime(
+                config: config, store: store, masterKey: masterKey, signals: signals, metrics: metrics, clock: clock, logger: logger)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    /// Several instances on one PostgreSQL database: the URL is checked with one direct connection
+    /// (a clear error within seconds), the schema migrated, and the master key must be given by
+    /// `ARGUS_MASTER_KEY` (every instance seals, signs and unseals with the same key; a key file in
+    /// one instance's data directory would differ from the next one's). The database remembers a
+    /// check value of the first key it saw and refuses an instance started with another.
+    static func openPostgres(_ url: String, config: ArgusConfig, logger: Logger) async throws -> (any ArgusStore, SymmetricKey) {
+        guard PostgresURL.isPostgres(url) else {
             let scheme = url.split(separator: ":").first.map(String.init) ?? url
             throw ConfigurationError(
-                "ARGUS_DATABASE_URL (\(scheme)://…) is not supported by this build yet: unset it to use the embedded SQLite store")
+                "ARGUS_DATABASE_URL must be a postgres:// or postgresql:// URL, not \(scheme)://…; unset it to use the embedded SQLite store")
         }
-        guard let synchronous = SQLiteStore.Synchronous(rawValue: config.sqliteSynchronous.uppercased()) else {
-            throw ConfigurationError("ARGUS_SQLITE_SYNCHRONOUS must be 'normal' or 'full'")
+        let parsed: PostgresURL
+        do {
+            parsed = try PostgresURL(url)
+        } catch let error as PostgresURL.Invalid {
+            throw ConfigurationError(error.description)
         }
-        _ = try config.decisionModel()
-        let store = try SQLiteStore(directory: config.dataDirectory, synchronous: synchronous)
-        try await store.migrate()
+        guard config.masterKey != nil else {
+            throw ConfigurationError(
+                "ARGUS_MASTER_KEY is required with ARGUS_DATABASE_URL: every instance on the database must use the same master key "
+                    + "(base64 of 32 bytes, e.g. `head -c 32 /dev/urandom | base64`; keep it safe)")
+        }
         let masterKey = try MasterKeyLoader.load(config: config, logger: logger)
-        let signals = try SignalService(
-            ipData: IPDataLoader.load(config, logger: logger), velocity: VelocityTracker(capacity: config.velocityCapacity),
-            resolver: resolver ?? SystemResolver())
-        return try ArgusRuntime(
-            config: config, store: store, masterKey: masterKey, signals: signals, metrics: metrics, clock: clock, logger: logger)
+        let store = try await PostgresStore.open(parsed, logger: logger)
+        do {
+            try await store.migrate()
+            let check = MasterKeyLoader.checkValue(masterKey)
+            let stored = try await store.settingInsertIfAbsent(MasterKeyLoader.checkSetting, value: check)
+            guard stored == check else {
+                throw ConfigurationError(
+                    "ARGUS_MASTER_KEY is not the master key this database was set up with (\(parsed)): "
+                        + "every instance must use the same key")
+            }
+        } catch {
+            await store.close()
+            throw error
+        }
+        logger.info("store: PostgreSQL", metadata: ["url": .string(parsed.description)])
+        return (store, masterKey)
+    }
+
+    /// Releases the store (PostgreSQL: closes its connections). Call once, when the process stops.
+    public func shutdown() async {
+        await flushSealCounts()
+        await store.close()
     }
 }
 
@@ -122,6 +177,13 @@ public struct ArgusClock: Sendable {
 
 enum MasterKeyLoader {
     static let fileName = "master.key"
+    /// The setting that holds `checkValue` of the master key a shared database was set up with.
+    static let checkSetting = "master_key_check"
+
+    /// Identifies a key without revealing it: HMAC-SHA256 of a fixed label.
+    static func checkValue(_ key: SymmetricKey) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Data("argus master key check v1".utf8), using: key))
+    }
 
     static func load(config: ArgusConfig, logger: Logger) throws -> SymmetricKey {
         if let text = config.masterKey {

@@ -8,7 +8,10 @@ import Synchronization
 /// When a batch fails, its halves are written separately, down to single
 /// items, so that one bad item (a constraint error, say) fails only its own
 /// submitter.
-final class GroupCommitter<Item: Sendable>: Sendable {
+///
+/// Both stores write `recordEvent` through one: SQLite has a single writer, and each PostgreSQL
+/// commit waits for a flush of the write-ahead log, so a group saves one of each per event.
+public final class GroupCommitter<Item: Sendable>: Sendable {
     typealias Waiter = CheckedContinuation<Void, any Error>
 
     struct State: Sendable {
@@ -20,12 +23,12 @@ final class GroupCommitter<Item: Sendable>: Sendable {
     private let write: @Sendable ([Item]) async throws -> Void
     let maxBatch: Int
 
-    init(maxBatch: Int = 256, write: @escaping @Sendable ([Item]) async throws -> Void) {
+    public init(maxBatch: Int = 256, write: @escaping @Sendable ([Item]) async throws -> Void) {
         self.maxBatch = maxBatch
         self.write = write
     }
 
-    func submit(_ item: Item) async throws {
+    public func submit(_ item: Item) async throws {
         try await withCheckedThrowingContinuation { (waiter: Waiter) in
             let startWriter = state.withLock { s -> Bool in
                 s.pending.append((item, waiter))
