@@ -149,9 +149,10 @@ import Testing
         #expect(try await store.observeBIN("411111", subjects: ["user:a"], at: t + 5, since: [t - 5, t - 95]) == [[1, 1]])
         #expect(try await store.observeBIN("422222", subjects: ["user:a"], at: t + 50, since: [t + 40, t - 50]) == [[1, 2]])
         #expect(try await store.observeBIN("433333", subjects: ["user:b"], at: t + 50, since: [t, t]) == [[1, 1]])
-        // A second store on the same file (another instance, or after a restart) sees the same counts.
-        let again = try SQLiteStore(directory: h.directory)
+        // A second store on the same database (another instance, or after a restart) sees the same counts.
+        let again = try await h.secondStore()
         #expect(try await again.observeBIN("444444", subjects: ["user:a"], at: t + 60, since: [t, t]) == [[3, 3]])
+        await again.close()
     }
 
     @Test func anotherBINTableThroughTheConfiguration() async throws {

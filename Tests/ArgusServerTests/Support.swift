@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusPostgres
 import ArgusSQLite
 import ArgusStorage
 import Crypto
@@ -19,28 +20,83 @@ final class TestClock: Sendable {
     var clock: ArgusClock { ArgusClock { [self] in now.withLock { $0 } } }
 }
 
-/// A runtime on a fresh SQLite file in a temporary directory, with a bootstrapped `default` environment.
+/// Which store the server tests run on: SQLite (a file in a temporary directory) unless
+/// `ARGUS_TEST_STORE=postgres`, then a schema of its own per test on the PostgreSQL server of
+/// `ARGUS_TEST_POSTGRES_URL` (scripts/test runs the suite a second time that way).
+enum TestStore {
+    static let environment = ProcessInfo.processInfo.environment
+    static var postgres: Bool { environment["ARGUS_TEST_STORE"] == "postgres" }
+
+    /// A new schema on the test server; its URL and the server's.
+    static func postgresSchema() async throws -> (url: String, base: PostgresURL, schema: String) {
+        guard let text = environment["ARGUS_TEST_POSTGRES_URL"] else {
+            throw ConfigurationError("ARGUS_TEST_STORE=postgres needs ARGUS_TEST_POSTGRES_URL")
+        }
+        let base = try PostgresURL(text)
+        let schema = "s_" + String(UUID().uuidString.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(20))
+        try await PostgresStore.runOnce(base, "CREATE SCHEMA \(schema)", logger: quiet)
+        return (text + (text.contains("?") ? "&" : "?") + "search_path=" + schema, base, schema)
+    }
+
+    static let quiet: Logger = {
+        var l = Logger(label: "argus-test")
+        l.logLevel = .critical
+        return l
+    }()
+}
+
+/// A runtime on a fresh store (see `TestStore`), with a bootstrapped `default` environment.
 struct Harness {
     let runtime: ArgusRuntime
     let directory: String
     let boot: Provisioning.Bootstrap
     let clock: TestClock
+    /// PostgreSQL: the server and the test's schema.
+    let postgres: (base: PostgresURL, schema: String)?
 
     static func make(config: ArgusConfig = ArgusConfig(), resolver: (any CrawlerResolver)? = nil) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("argus-test-\(UUID().uuidString)").path
         var config = config
         config.dataDirectory = directory
+        var postgres: (base: PostgresURL, schema: String)?
+        if TestStore.postgres, config.databaseURL == nil {
+            let (url, base, schema) = try await TestStore.postgresSchema()
+            config.databaseURL = url
+            if config.masterKey == nil { config.masterKey = MasterKeyFormat.generate().text }
+            postgres = (base, schema)
+        }
         let clock = TestClock()
         var logger = Logger(label: "argus-test")
         logger.logLevel = .critical
         let runtime = try await ArgusRuntime.open(config, clock: clock.clock, logger: logger, resolver: resolver)
         let boot = try await Provisioning(runtime: runtime).bootstrap()
-        return Harness(runtime: runtime, directory: directory, boot: boot, clock: clock)
+        return Harness(runtime: runtime, directory: directory, boot: boot, clock: clock, postgres: postgres)
+    }
+
+    /// Another store on the same database: another instance, or the same one after a restart.
+    func secondStore() async throws -> any ArgusStore {
+        if let postgres {
+            var url = postgres.base
+            url.searchPath = postgres.schema
+            return try await PostgresStore.open(url, logger: TestStore.quiet)
+        }
+        return try SQLiteStore(directory: directory)
+    }
+
+    /// Removes the data directory; on PostgreSQL, closes the store's connections and drops the
+    /// schema (in the background: `defer` cannot wait).
+    func remove() {
+        try? FileManager.default.removeItem(atPath: directory)
+        if let postgres {
+            let store = runtime.store
+            Task {
+                await store.close()
+                try? await PostgresStore.runOnce(postgres.base, "DROP SCHEMA \(postgres.schema) CASCADE", logger: TestStore.quiet)
+            }
+        }
     }
 
     var app: some ApplicationProtocol { Application(router: buildRouter(runtime)) }
-
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
 
     func identifyBody(
         token: String? = nil, linkedID: String? = nil, components: String = Harness.desktopComponents, publicKey: String? = nil,

@@ -110,10 +110,10 @@ final class Receiver: Sendable {
         }
 
         // Erasing the visitor drops its undelivered deliveries.
-        let sqlite = try #require(h.runtime.store as? SQLiteStore)
+        let store = h.runtime.store
         let before = try await deliveries(h, all.record.id).count
-        let event = try #require(try await sqlite.event(id: badEvent, environmentID: nil))
-        _ = try await sqlite.deleteVisitors(ids: [event.visitorID], environmentID: h.boot.environment.id)
+        let event = try #require(try await store.event(id: badEvent, environmentID: nil))
+        _ = try await store.deleteVisitors(ids: [event.visitorID], environmentID: h.boot.environment.id)
         #expect(try await deliveries(h, all.record.id).count == before - 1)
     }
 
@@ -174,9 +174,9 @@ final class Receiver: Sendable {
         defer { h.remove() }
         let w = try await endpoint(h, url: "https://hooks.example/receive")
         _ = try await storeEvent(h, document: #"{"event_id":"e"}"#)
-        // Two stores on one file: two instances.
+        // Two stores on one database: two instances.
         let a = h.runtime.store
-        let b = try SQLiteStore(directory: h.directory)
+        let b = try await h.secondStore()
         let t0 = h.clock.now.withLock { $0 }
         let claimedByA = try await a.claimWebhookDeliveries(nowMs: t0, leaseMs: 30_000, limit: 10)
         #expect(claimedByA.count == 1)
@@ -200,6 +200,7 @@ final class Receiver: Sendable {
         #expect(d.status == .delivered)
         #expect(try await a.webhookAttempts(deliveryID: d.id).count == 2)
         #expect(try await a.claimWebhookDeliveries(nowMs: t0 + 120_000, leaseMs: 30_000, limit: 10).isEmpty)
+        await b.close()
     }
 
     @Test func concurrentClaimersFromTwoInstancesNeverShareADelivery() async throws {
@@ -207,7 +208,7 @@ final class Receiver: Sendable {
         defer { h.remove() }
         _ = try await endpoint(h, url: "https://hooks.example/receive")
         for i in 0..<200 { _ = try await storeEvent(h, document: #"{"event_id":"\#(i)"}"#) }
-        let stores: [any ArgusStore] = [h.runtime.store, try SQLiteStore(directory: h.directory)]
+        let stores: [any ArgusStore] = [h.runtime.store, try await h.secondStore()]
         let now = h.clock.now.withLock { $0 }
         let ids = try await withThrowingTaskGroup(of: [String].self) { group in
             for i in 0..<6 {
@@ -227,6 +228,7 @@ final class Receiver: Sendable {
         }
         #expect(ids.count == 200)
         #expect(Set(ids).count == 200)
+        await stores[1].close()
     }
 
     @Test func badAdminInputGetsClearErrorsAndChangesNothing() async throws {
