@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "ArgusSDKTests", dependencies: ["ArgusSDK"], swiftSettings: strict),
         .testTarget(
             name: "ArgusCLITests",
-            dependencies: ["argus", "ArgusCore", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["argus", "ArgusCore", "ArgusPostgres", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strict),
     ]
 )

@@ -28,10 +28,11 @@ import FoundationNetworking
     }
 
     /// Runs a command to completion; returns (status, stdout, stderr).
-    static func run(_ arguments: [String]) throws -> (Int32, String, String) {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try binaryPath())
         p.arguments = arguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         let err = Pipe()
         p.standardOutput = out
