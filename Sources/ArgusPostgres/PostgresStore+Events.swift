@@ -344,6 +344,16 @@ extension PostgresStore {
         }
     }
 
+    /// Bytes of the store's tables with their indexes and TOAST in its schema (benchmarks).
+    public func schemaBytes() async throws -> Int64 {
+        let r = try await row(
+            """
+            SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS n FROM pg_class c
+            JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = current_schema() AND c.relkind = 'r'
+            """)
+        return try r?("n") ?? 0
+    }
+
     /// Runs raw SQL (development tools only: benchmarks that try a schema variant).
     public func executeRaw(_ sql: String) async throws {
         try await execute(PostgresQuery(unsafeSQL: sql))

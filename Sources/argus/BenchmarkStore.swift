@@ -1,16 +1,20 @@
 import ArgumentParser
 import ArgusCore
+import ArgusPostgres
 import ArgusSQLite
 import ArgusStorage
 import Foundation
+import Logging
 
-/// `argus benchmark-store`: the embedded store's cost per identify write
-/// (event row, visitor profile, device row, outbox check) with concurrent
-/// writers grouped into transactions, as `/v1/identify` does it. Prints wall
-/// and CPU microseconds per event.
+/// `argus benchmark-store`: a store's cost per identify write (event row,
+/// visitor profile, device row, outbox check) with concurrent writers grouped
+/// into transactions, as `/v1/identify` does it. SQLite in a temporary
+/// directory, or PostgreSQL (`--database-url`) in a temporary schema dropped
+/// after. Prints wall and CPU microseconds per event: this process's CPU, and
+/// the whole machine's (from /proc/stat, so a local PostgreSQL server's work counts).
 struct BenchmarkStore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "benchmark-store", abstract: "Measure the SQLite write path per event (development tool).",
+        commandName: "benchmark-store", abstract: "Measure a store's write path per event (development tool).",
         shouldDisplay: false)
 
     @Option(help: "Events to write.") var events = 40_000
@@ -20,19 +24,40 @@ struct BenchmarkStore: AsyncParsableCommand {
     @Option(help: "Size of a visitor profile (bytes).") var profileBytes = 1_100
     @Option(help: "The identify body stored with each event.") var body = "bench/components.json"
     @Option(help: "SQL run after migration (experiments: drop an index or trigger).") var sql: String?
+    @Option(help: "A PostgreSQL URL (postgres://…): measure PostgreSQL, in a temporary schema, instead of SQLite.")
+    var databaseURL: String?
 
     func run() async throws {
         let dir = NSTemporaryDirectory() + "argus-bench-store-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try SQLiteStore(directory: dir)
-        try await store.migrate()
-        if let sql { try store.execute(sql) }
+        var logger = Logger(label: "argus-bench")
+        logger.logLevel = .warning
+        let store: any ArgusStore
+        var postgres: (base: PostgresURL, schema: String)?
+        if let databaseURL {
+            let base = try PostgresURL(databaseURL)
+            let schema = "bench_" + String(UUID().uuidString.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(12))
+            try await PostgresStore.runOnce(base, "CREATE SCHEMA \(schema)", logger: logger)
+            var url = base
+            url.searchPath = schema
+            let pg = try await PostgresStore.open(url, logger: logger)
+            try await pg.migrate()
+            if let sql { try await pg.executeRaw(sql) }
+            store = pg
+            postgres = (base, schema)
+        } else {
+            let sqlite = try SQLiteStore(directory: dir)
+            try await sqlite.migrate()
+            if let sql { try sqlite.execute(sql) }
+            store = sqlite
+        }
         try await store.createEnvironment(EnvironmentRecord(id: "env", name: "bench", createdAt: 0))
         let components = Array(FileManager.default.contents(atPath: body) ?? Data(repeating: 0x20, count: 4000))
         let document = Array(repeating: UInt8(ascii: "d"), count: documentBytes)
         let ids = (0..<visitors).map { _ in Identifiers.visitorID() }
         let profile = (0..<profileBytes).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let perWriter = events / concurrency
+        let machine0 = Self.machineBusySeconds()
         let cpu0 = Self.cpuSeconds()
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -56,14 +81,33 @@ struct BenchmarkStore: AsyncParsableCommand {
         }
         let wall = ContinuousClock.now - start
         let cpu = Self.cpuSeconds() - cpu0
+        let machine = Self.machineBusySeconds() - machine0
         let n = Double(perWriter * concurrency)
         let wallUS = wall.microseconds / n
-        let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/argus.sqlite")[.size] as? Int) ?? 0
+        var size = (try? FileManager.default.attributesOfItem(atPath: dir + "/argus.sqlite")[.size] as? Int) ?? 0
+        if let pg = store as? PostgresStore, let postgres {
+            size = Int(try await pg.schemaBytes())
+            await pg.close()
+            try await PostgresStore.runOnce(postgres.base, "DROP SCHEMA \(postgres.schema) CASCADE", logger: logger)
+        }
         print(JSONWriter.string([
+            "store": .string(postgres == nil ? "sqlite" : "postgresql"),
             "events": .int(Int64(n)), "wall_us_per_event": .double((wallUS * 10).rounded() / 10),
             "cpu_us_per_event": .double((cpu * 1e6 / n * 10).rounded() / 10),
+            "machine_cpu_us_per_event": .double((machine * 1e6 / n * 10).rounded() / 10),
             "events_per_second": .int(Int64(1e6 / wallUS)), "database_bytes_per_event": .int(Int64(Double(size) / n)),
         ]))
+    }
+
+    /// CPU time all processes spent since boot (user, nice, system, irq, softirq, steal), from /proc/stat.
+    static func machineBusySeconds() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return 0 }
+        let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard fields.count >= 8 else { return 0 }
+        let busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]
+        return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     static func cpuSeconds() -> Double {
