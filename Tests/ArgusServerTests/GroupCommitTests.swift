@@ -105,7 +105,7 @@ import Testing
 /// over; without it the WAL only grows (up to the writer's backstop). The writer-side step for a
 /// WAL that commits kept growing during the side checkpoint needs concurrent load to show
 /// (`scripts/bench-http` prints the WAL's size after its run: BENCHMARKS.md).
-@Suite struct WALMaintenanceTests {
+@Suite(.enabled(if: !TestStore.postgres, "SQLite's WAL")) struct WALMaintenanceTests {
     func write(_ store: SQLiteStore, _ n: Int, from start: Int) async throws {
         let body = Array(String(repeating: #"{"fonts":["Arial","Calibri"]}"#, count: 20).utf8)
         for i in start..<(start + n) {
