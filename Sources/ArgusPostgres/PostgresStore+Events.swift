@@ -354,8 +354,11 @@ extension PostgresStore {
         return try r?("n") ?? 0
     }
 
-    /// Runs raw SQL (development tools only: benchmarks that try a schema variant).
+    /// Runs raw SQL (development tools only: benchmarks that try a schema variant): statements
+    /// separated by `;`, one after the other (none may hold a `;` of its own).
     public func executeRaw(_ sql: String) async throws {
-        try await execute(PostgresQuery(unsafeSQL: sql))
+        for statement in sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+            try await execute(PostgresQuery(unsafeSQL: String(statement)))
+        }
     }
 }

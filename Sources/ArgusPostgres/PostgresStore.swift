@@ -18,7 +18,9 @@ public final class PostgresStore: ArgusStore {
     let runner: Task<Void, Never>
     let logger: Logger
     let eventWriter: GroupCommitter<(StoredEvent, VisitorRecord, VisitorRecord?)>
-    /// When `maintain()` last pruned old erasures (ms of the monotonic clock).
+    /// Set when the pool's task has begun (`open` waits for it: a lease before `run()` is logged as a mistake).
+    let started = Flag()
+    /// When `maintain()` last pruned old erasures.
     let lastPrune = Mutex<ContinuousClock.Instant?>(nil)
 
     public var sharedByInstances: Bool { true }
@@ -29,7 +31,10 @@ public final class PostgresStore: ArgusStore {
         _ url: PostgresURL, maximumConnections: Int = 10, logger: Logger = Logger(label: "argus.postgres")
     ) async throws -> PostgresStore {
         try await check(url, logger: logger)
-        return PostgresStore(url: url, maximumConnections: maximumConnections, logger: logger)
+        let store = PostgresStore(url: url, maximumConnections: maximumConnections, logger: logger)
+        while !store.started.isSet { await Task.yield() }
+        await Task.yield()
+        return store
     }
 
     public static func open(_ url: String, logger: Logger = Logger(label: "argus.postgres")) async throws -> PostgresStore {
@@ -46,7 +51,11 @@ public final class PostgresStore: ArgusStore {
         config.options.additionalStartupParameters = Self.startupParameters(url)
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.client = client
-        self.runner = Task { await client.run() }
+        let started = self.started
+        self.runner = Task {
+            started.set()
+            await client.run()
+        }
         let log = logger
         self.eventWriter = GroupCommitter { batch in try await Self.writeEvents(batch, client: client, logger: log) }
     }
@@ -127,6 +136,24 @@ public final class PostgresStore: ArgusStore {
         try await connection.close()
     }
 
+    /// A statement's failure with the server's reason (PSQLError's own description hides it, which
+    /// would leave logs saying nothing).
+    public struct PostgresError: Error, CustomStringConvertible {
+        public let sqlState: String?
+        public let description: String
+
+        init(_ error: PSQLError) {
+            sqlState = error.serverInfo?[.sqlState]
+            description = "PostgreSQL: " + PostgresStore.reason(error)
+        }
+    }
+
+    final class Flag: Sendable {
+        private let value = Mutex(false)
+        func set() { value.withLock { $0 = true } }
+        var isSet: Bool { value.withLock { $0 } }
+    }
+
     struct ConnectFailure: Error, CustomStringConvertible {
         let description: String
         init(_ description: String) { self.description = description }
@@ -147,7 +174,7 @@ public final class PostgresStore: ArgusStore {
 
     /// The SQLSTATE of a server error (`23505`: unique violation; class `23`: any constraint).
     static func sqlState(_ error: any Error) -> String? {
-        (error as? PSQLError)?.serverInfo?[.sqlState]
+        (error as? PostgresError)?.sqlState ?? (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
     static func isConstraint(_ error: any Error) -> Bool { sqlState(error)?.hasPrefix("23") ?? false }
@@ -173,7 +200,11 @@ public final class PostgresStore: ArgusStore {
 
     static func result(_ c: PostgresConnection, _ q: PostgresQuery, logger: Logger) async throws -> PostgresQueryResult {
         let future: EventLoopFuture<PostgresQueryResult> = c.query(q, logger: logger)
-        return try await future.get()
+        do {
+            return try await future.get()
+        } catch let error as PSQLError {
+            throw PostgresError(error)
+        }
     }
 
     static func rows(_ c: PostgresConnection, _ q: PostgresQuery, logger: Logger) async throws -> [Row] {
