@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArgusCore
 import ArgusIdentification
+import ArgusPostgres
 import ArgusSQLite
 import ArgusServer
 import ArgusStorage
@@ -27,9 +28,19 @@ struct SeedVisitors: AsyncParsableCommand {
                 case .object(let base) = try JSONParser.parse(Array(data))
             else { throw ValidationError("cannot read \(components)") }
             let config = store.config()
-            let sqlite = try SQLiteStore(directory: config.dataDirectory)
-            try await sqlite.migrate()
-            guard let env = try await sqlite.environment(named: environment) else {
+            // The configured store: the data directory's SQLite file, or ARGUS_DATABASE_URL's PostgreSQL.
+            let sqlite: SQLiteStore?
+            let postgres: PostgresStore?
+            if let url = config.databaseURL {
+                postgres = try await PostgresStore.open(try PostgresURL(url))
+                sqlite = nil
+            } else {
+                sqlite = try SQLiteStore(directory: config.dataDirectory)
+                postgres = nil
+            }
+            let target: any ArgusStore = sqlite ?? postgres!
+            try await target.migrate()
+            guard let env = try await target.environment(named: environment) else {
                 throw ValidationError("no environment '\(environment)' (run `argus bootstrap` first)")
             }
             var engine = IdentificationEngine()
@@ -47,7 +58,11 @@ struct SeedVisitors: AsyncParsableCommand {
                 records.append(VisitorRecord(environmentID: env.id, profile: d.profile))
             }
             let identified = ContinuousClock.now - start
-            try await sqlite.seedVisitors(records)
+            if let sqlite { try await sqlite.seedVisitors(records) }
+            if let postgres {
+                try await postgres.seedVisitors(records)
+                await postgres.close()
+            }
             let distinct = Set(records.map(\.id)).count
             print(JSONWriter.string([
                 "visits": .int(Int64(count)), "visitors": .int(Int64(distinct)),
