@@ -171,6 +171,12 @@ public struct FleetEvidence: Sendable, Equatable {
         evictions += p.evicted.count
         attachments += p.evicted.count + p.instances.count { $0.attached && !$0.privateVisit }
     }
+
+    /// Takes back what `count` added for a profile that is being replaced.
+    public mutating func uncount(_ p: Profile) {
+        evictions -= p.evicted.count
+        attachments -= p.evicted.count + p.instances.count { $0.attached && !$0.privateVisit }
+    }
 }
 
 /// Which identical-device situation a deployment should lean towards.

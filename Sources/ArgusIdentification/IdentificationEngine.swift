@@ -96,6 +96,27 @@ public struct IdentificationEngine: Sendable {
         index.upsert(profile)
     }
 
+    /// A visitor's state as another instance sharing the database stored it. Taken when it is
+    /// ahead of what this index holds — more visits, a later visit, or a join this index has not
+    /// seen — and ignored otherwise (this instance's own writes come back through the same feed).
+    /// Returns whether it was taken.
+    @discardableResult
+    public mutating func apply(stored profile: Profile) -> Bool {
+        if let local = index.profile(profile.visitorID) {
+            guard Self.isAhead(profile, of: local) else { return false }
+            evidence.uncount(local)
+        }
+        evidence.count(profile)
+        index.upsert(profile)
+        return true
+    }
+
+    static func isAhead(_ stored: Profile, of local: Profile) -> Bool {
+        if stored.eventCount != local.eventCount { return stored.eventCount > local.eventCount }
+        if stored.lastSeenAt != local.lastSeenAt { return stored.lastSeenAt > local.lastSeenAt }
+        return stored.mergedInto != nil && local.mergedInto == nil
+    }
+
     /// The profile a visitor id leads to, following joins.
     func resolveAlias(_ visitorID: String) -> Profile? {
         var p = index.profile(visitorID)
