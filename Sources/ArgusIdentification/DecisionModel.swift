@@ -251,6 +251,8 @@ public struct DecisionModel: Sendable {
 
     /// `auto`: the homecoming term counts only while the environment shows no fleets.
     public var adaptive = false
+    /// The match policy the model was made for.
+    public private(set) var policy = MatchPolicy.household
 
     public init(coefficients: [Double]? = nil) {
         self.init(policy: .household)
@@ -258,6 +260,7 @@ public struct DecisionModel: Sendable {
     }
 
     public init(policy: MatchPolicy) {
+        self.policy = policy
         switch policy {
         case .auto:
             coefficients = Self.fitted

@@ -16,7 +16,10 @@ public struct VisitorChangeFollower: Service {
     }
 
     public func run() async throws {
-        guard runtime.store.sharedByInstances else { return }
+        guard runtime.store.sharedByInstances else {
+            try? await gracefulShutdown()  // nothing to follow; a service that returns early stops the group
+            return
+        }
         try? await cancelWhenGracefulShutdown {
             var failures = 0
             while !Task.isCancelled {
