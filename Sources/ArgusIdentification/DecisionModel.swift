@@ -171,6 +171,12 @@ public struct FleetEvidence: Sendable, Equatable {
         evictions += p.evicted.count
         attachments += p.evicted.count + p.instances.count { $0.attached && !$0.privateVisit }
     }
+
+    /// Takes back what `count` added for a profile that is being replaced.
+    public mutating func uncount(_ p: Profile) {
+        evictions -= p.evicted.count
+        attachments -= p.evicted.count + p.instances.count { $0.attached && !$0.privateVisit }
+    }
 }
 
 /// Which identical-device situation a deployment should lean towards.
@@ -245,6 +251,8 @@ public struct DecisionModel: Sendable {
 
     /// `auto`: the homecoming term counts only while the environment shows no fleets.
     public var adaptive = false
+    /// The match policy the model was made for.
+    public private(set) var policy = MatchPolicy.household
 
     public init(coefficients: [Double]? = nil) {
         self.init(policy: .household)
@@ -252,6 +260,7 @@ public struct DecisionModel: Sendable {
     }
 
     public init(policy: MatchPolicy) {
+        self.policy = policy
         switch policy {
         case .auto:
             coefficients = Self.fitted

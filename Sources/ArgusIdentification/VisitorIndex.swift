@@ -149,6 +149,16 @@ public struct VisitorIndex: Sendable {
 
     public func profile(atSlot slot: Int32) -> Profile { profiles[Int(slot)] }
 
+    /// Visitors met only in private browsing so far (their first visit was private), last
+    /// seen at this address, on this hardware.
+    public func privateOnlyVisitors(at ip: UInt64, hardware: UInt64) -> [Int32] {
+        guard let slots = addressVisitors[ip] else { return [] }
+        return slots.filter { slot in
+            let p = profiles[Int(slot)]
+            return alive[Int(slot)] && p.ephemeral && p.mergedInto == nil && p.hardware == hardware && p.ips.last == ip
+        }
+    }
+
     /// Visitors joined into `visitorID`, directly or through others (a scan: erasure is rare).
     public func aliases(of visitorID: String) -> [String] {
         var found: [String] = []

@@ -43,6 +43,7 @@ struct Serve: AsyncParsableCommand {
                         .init(service: app), .init(service: SealCountFlusher(runtime: runtime)),
                         .init(service: RetentionService(runtime: runtime)),
                         .init(service: StoreMaintenanceService(runtime: runtime)),
+                        .init(service: VisitorChangeFollower(runtime: runtime, interval: .milliseconds(config.changePollMs))),
                         .init(service: WebhookDispatcher(runtime: runtime)),
                         .init(service: PrefetchWorker(pipeline: runtime.prefetch)),
                     ],

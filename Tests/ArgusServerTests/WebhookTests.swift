@@ -5,6 +5,8 @@ import ArgusStorage
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
+import NIOSSL
 import HummingbirdTesting
 import Synchronization
 import Testing
@@ -38,6 +40,8 @@ final class Receiver: Sendable {
     struct Received: Sendable {
         let headers: HTTPFields
         let body: [UInt8]
+        /// The Host the request named.
+        var authority: String? = nil
     }
 
     let received = Mutex<[Received]>([])
@@ -46,16 +50,27 @@ final class Receiver: Sendable {
     init(script: [Int] = []) { self.script = Mutex(script) }
 
     var app: some ApplicationProtocol {
+        Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    /// The same receiver behind TLS.
+    func tlsApp(_ tls: TLSConfiguration) throws -> some ApplicationProtocol {
+        Application(router: router, server: try .tls(tlsConfiguration: tls), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    var router: Router<BasicRequestContext> {
         let router = Router()
         router.post("/hook") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
-            self.received.withLock { $0.append(Received(headers: request.headers, body: Array(body.readableBytesView))) }
+            self.received.withLock {
+                $0.append(Received(headers: request.headers, body: Array(body.readableBytesView), authority: request.head.authority))
+            }
             let status = self.script.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
             var headers = HTTPFields()
             if (300..<400).contains(status) { headers[.location] = "http://169.254.169.254/latest/meta-data/" }
             return Response(status: .init(code: status), headers: headers)
         }
-        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        return router
     }
 }
 
@@ -398,12 +413,61 @@ final class Receiver: Sendable {
         }
     }
 
-    @Test func plainHTTPConnectsToTheCheckedAddress() throws {
-        let url = try #require(URLComponents(string: "http://hooks.example:8080/a%20b/c?x=1&y=%2F"))
-        #expect(HTTPWebhookSender.pinnedURL(url, address: "93.184.216.34") == "http://93.184.216.34:8080/a%20b/c?x=1&y=%2F")
-        #expect(
-            HTTPWebhookSender.pinnedURL(try #require(URLComponents(string: "http://hooks.example")), address: "2606:2800::1")
-                == "http://[2606:2800::1]")
+    /// `hooks.test` is a name no resolver knows (RFC 2606): a request that reaches the receiver
+    /// went to the address the guard checked, never through a second lookup — over plain HTTP
+    /// and over HTTPS, where the certificate is still checked against the name.
+    @Test func requestsConnectToTheCheckedAddressOverHTTPAndHTTPS() async throws {
+        let pki = try TestPKI(name: "hooks.test")
+        defer { pki.remove() }
+        let plain = Receiver()
+        let secure = Receiver()
+        let checked = Mutex<[String]>([])
+        try await plain.app.test(.live) { plainLive in
+            try await secure.tlsApp(try pki.serverConfiguration()).test(.live) { secureLive in
+                let plainPort = try #require(plainLive.port)
+                let securePort = try #require(secureLive.port)
+                let sender = HTTPWebhookSender(
+                    allowPrivate: false, timeoutMs: 5_000, tlsConfiguration: try pki.clientConfiguration(),
+                    resolver: { host in
+                        guard host == "hooks.test" else { throw HTTPWebhookSender.ResolveError(message: "unknown \(host)") }
+                        return ["127.0.0.1"]
+                    },
+                    policy: { address in
+                        checked.withLock { $0.append(address) }
+                        return address == "127.0.0.1" ? .allowed : OutboundAddressPolicy.classify(address)
+                    })
+                let overTLS = await sender.send(
+                    WebhookRequest(url: "https://hooks.test:\(securePort)/hook", body: Array("{}".utf8), headers: []))
+                #expect(overTLS.statusCode == 200, "\(overTLS.error ?? "")")
+                let overHTTP = await sender.send(
+                    WebhookRequest(url: "http://hooks.test:\(plainPort)/hook", body: Array("{}".utf8), headers: []))
+                #expect(overHTTP.statusCode == 200, "\(overHTTP.error ?? "")")
+                #expect(secure.received.withLock { $0.first?.authority } == "hooks.test:\(securePort)")
+                #expect(plain.received.withLock { $0.first?.authority } == "hooks.test:\(plainPort)")
+                #expect(checked.withLock { $0 } == ["127.0.0.1", "127.0.0.1"])
+                #expect(sender.pinnedCount == 1)  // one host, one address: one client, reused
+
+                // Without the guard's pin the same request needs a lookup of its own, which fails:
+                // the successes above cannot have come from one.
+                let unpinned = HTTPWebhookSender(allowPrivate: true, timeoutMs: 2_000, tlsConfiguration: try pki.clientConfiguration())
+                let lookedUp = await unpinned.send(
+                    WebhookRequest(url: "https://hooks.test:\(securePort)/hook", body: Array("{}".utf8), headers: []))
+                #expect(lookedUp.statusCode == nil)
+                #expect(secure.received.withLock { $0.count } == 1)
+
+                // An address the policy refuses is never contacted.
+                let rebound = HTTPWebhookSender(
+                    allowPrivate: false, timeoutMs: 2_000, tlsConfiguration: try pki.clientConfiguration(),
+                    resolver: { _ in ["127.0.0.1", "10.1.2.3"] })
+                let refused = await rebound.send(
+                    WebhookRequest(url: "https://hooks.test:\(securePort)/hook", body: Array("{}".utf8), headers: []))
+                #expect(refused.error?.contains("refused") == true, "\(refused.error ?? "")")
+                #expect(secure.received.withLock { $0.count } == 1)
+                await sender.shutdown()
+                await unpinned.shutdown()
+                await rebound.shutdown()
+            }
+        }
     }
 
     @Test func aStuckReceiverHoldsOnlyBoundedWorkAndNeverBlocksIdentify() async throws {

@@ -52,6 +52,9 @@ public struct ArgusConfig: Sendable {
     public var velocityCapacity = 200_000
     /// `ARGUS_MATCH_POLICY`: `auto` (default), `household` or `fleet` (docs/identification.md, "Match policy").
     public var matchPolicy = "auto"
+    /// How often an instance sharing its database takes in the visitors other instances wrote
+    /// (`ARGUS_CHANGE_POLL_MS`; `VisitorChangeFollower`).
+    public var changePollMs = 200
 
     /// Webhooks may target loopback/private/link-local addresses (`ARGUS_WEBHOOK_ALLOW_PRIVATE=1`; tests).
     public var webhookAllowPrivate = false
@@ -105,6 +108,7 @@ public struct ArgusConfig: Sendable {
         if let v = env["ARGUS_ZONE_TAB"], !v.isEmpty { c.zoneTab = v }
         if let v = env["ARGUS_VELOCITY_CAPACITY"].flatMap(Int.init), v >= 100 { c.velocityCapacity = v }
         if let v = env["ARGUS_MATCH_POLICY"], !v.isEmpty { c.matchPolicy = v }
+        if let v = env["ARGUS_CHANGE_POLL_MS"].flatMap(Int.init), v >= 10 { c.changePollMs = v }
         if let v = env["ARGUS_DEMO_EVENTS"], !v.isEmpty { c.demoEventsSetting = v == "1" || v.lowercased() == "true" }
         if let v = env["ARGUS_DEVICE_GLOBAL_RATE_PER_MINUTE"].flatMap(Int.init), v > 0 { c.deviceGlobalPerMinute = v }
         if let v = env["ARGUS_DEVICE_TENANT_RATE_PER_MINUTE"].flatMap(Int.init), v > 0 { c.deviceTenantPerMinute = v }

@@ -96,7 +96,7 @@ struct EventsController {
         for env in environments where try await runtime.store.visitor(id: id, environmentID: env) != nil {
             let ids = try await runtime.identifier.erase(visitorID: id, environmentID: env)
             if try await runtime.store.deleteVisitors(ids: ids, environmentID: env) != nil { found = true }
-            for erased in ids { runtime.signals.forget(environmentID: env, visitorID: erased) }
+            for erased in ids { await runtime.signals.forget(environmentID: env, visitorID: erased) }
         }
         guard found else { throw APIError(.notFound, "visitor_not_found", "visitor not found") }
         return JSONResponse.make([:])

@@ -10,6 +10,8 @@ import Synchronization
 public final class FuzzyIdentifier: VisitorIdentifier {
     let store: any ArgusStore
     let engines = Mutex<[String: IdentificationEngine]>([:])
+    /// Where each loaded environment stands in the store's change feed (a shared store only).
+    let cursors = Mutex<[String: VisitorChangeCursor]>([:])
     let loader: Loader
     let weights: Weights
     let model: DecisionModel
@@ -50,6 +52,32 @@ public final class FuzzyIdentifier: VisitorIdentifier {
         return resolution
     }
 
+    /// Applies the visitor rows other instances wrote, and their erasures, to each loaded
+    /// environment's index (nothing to do unless the store is shared). A profile this index is
+    /// already ahead of — this instance's own writes come back too — is left as it is.
+    public func followChanges() async throws {
+        guard store.sharedByInstances else { return }
+        for (environmentID, start) in cursors.withLock({ $0 }) {
+            var cursor = start
+            var more = true
+            while more {
+                let changes = try await store.visitorChanges(
+                    environmentID: environmentID, after: cursor, limit: Self.changeBatch)
+                let profiles = changes.visitors.compactMap { Profile(encoded: $0.profile) }
+                engines.withLock { engines in
+                    guard engines[environmentID] != nil else { return }
+                    for id in changes.erased { _ = engines[environmentID]!.erase(id) }
+                    for profile in profiles { engines[environmentID]!.apply(stored: profile) }
+                }
+                cursor = changes.cursor
+                more = changes.more
+            }
+            cursors.withLock { $0[environmentID] = cursor }
+        }
+    }
+
+    static let changeBatch = 1000
+
     public func erase(visitorID: String, environmentID: String) async throws -> [String] {
         try await ensureLoaded(environmentID)
         return engines.withLock { $0[environmentID]?.erase(visitorID) ?? [visitorID] }
@@ -74,12 +102,15 @@ public final class FuzzyIdentifier: VisitorIdentifier {
             let model = identifier.model
             let task = Task {
                 var engine = IdentificationEngine(weights: weights, model: model)
+                // Taken first: whatever other instances commit during the read comes again through the feed.
+                let cursor = store.sharedByInstances ? try await store.visitorChangeCursor(environmentID: environmentID) : nil
                 for visitor in try await store.visitors(environmentID: environmentID) {
                     if let profile = Profile(encoded: visitor.profile) { engine.load(profile) }
                 }
                 identifier.engines.withLock { engines in
                     if engines[environmentID] == nil { engines[environmentID] = engine }
                 }
+                if let cursor { identifier.cursors.withLock { $0[environmentID] = $0[environmentID] ?? cursor } }
             }
             tasks[environmentID] = task
             do {

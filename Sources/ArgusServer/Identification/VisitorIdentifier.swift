@@ -61,4 +61,11 @@ public protocol VisitorIdentifier: Sendable {
     func warmUp() async throws
     /// Forgets a visitor (erasure) and every visitor joined into it; returns all their ids.
     func erase(visitorID: String, environmentID: String) async throws -> [String]
+    /// Takes in what other instances sharing the store wrote since the last call (several
+    /// instances on one database); called every few hundred milliseconds by `VisitorChangeFollower`.
+    func followChanges() async throws
+}
+
+extension VisitorIdentifier {
+    public func followChanges() async throws {}
 }

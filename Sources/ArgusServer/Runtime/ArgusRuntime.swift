@@ -88,7 +88,8 @@ public final class ArgusRuntime: Sendable {
         do {
             let signals = try SignalService(
                 ipData: IPDataLoader.load(config, logger: logger), velocity: VelocityTracker(capacity: config.velocityCapacity),
-                resolver: resolver ?? SystemResolver())
+                sharedVelocity: try config.redisURL.map { RedisVelocity(client: try RedisClient($0)) },
+                resolver: resolver ?? SystemResolver(), logger: logger)
             return try ArgusRuntime(
                 config: config, store: store, masterKey: masterKey, signals: signals, metrics: metrics, clock: clock, logger: logger)
         } catch {

@@ -11,14 +11,23 @@ import Synchronization
 public final class SignalService: Sendable {
     public let ipData: IPIntelligence
     public let velocity: VelocityTracker
+    /// Counters shared by every instance (`ARGUS_REDIS_URL`); `velocity` answers when Redis does not.
+    let sharedVelocity: RedisVelocity?
+    let logger: Logger
     let resolver: any CrawlerResolver
     /// Crawler verdicts by address and crawler, for an hour; bounded.
     let crawlerVerdicts = Mutex<[String: (CrawlerVerification, Int64)]>([:])
     static let crawlerCacheLimit = 10_000
 
-    public init(ipData: IPIntelligence = IPIntelligence(), velocity: VelocityTracker = VelocityTracker(), resolver: any CrawlerResolver = SystemResolver()) {
+    public init(
+        ipData: IPIntelligence = IPIntelligence(), velocity: VelocityTracker = VelocityTracker(),
+        sharedVelocity: RedisVelocity? = nil, resolver: any CrawlerResolver = SystemResolver(),
+        logger: Logger = Logger(label: "argus")
+    ) {
         self.ipData = ipData
         self.velocity = velocity
+        self.sharedVelocity = sharedVelocity
+        self.logger = logger
         self.resolver = resolver
     }
 
@@ -28,7 +37,7 @@ public final class SignalService: Sendable {
         tokenMismatch: Bool, lookPopulation: (same: Int, total: Int)?, at now: Int64
     ) async -> Signals {
         let facts = ipData.hasIPData ? ipData.facts(for: clientIP) : nil
-        let counts = velocity.record(
+        let counts = await countVelocity(
             environmentID: environmentID, visitorID: visitorID, ip: clientIP, country: facts?.country, linkedID: linkedID, at: now)
         var verification: CrawlerVerification?
         if let crawler = Crawlers.claimed(by: userAgent) { verification = await verify(crawler, address: clientIP, now: now) }
@@ -51,9 +60,36 @@ public final class SignalService: Sendable {
         return verdict
     }
 
-    /// Forgets a visitor's velocity counters (erasure).
-    func forget(environmentID: String, visitorID: String) {
+    /// The event's velocity counts: from Redis when it is configured (every instance's events),
+    /// else, or when Redis does not answer, from this instance's own counters, which count
+    /// every event either way so that they are warm when needed.
+    func countVelocity(
+        environmentID: String, visitorID: String, ip: String, country: String?, linkedID: String?, at now: Int64
+    ) async -> VelocityCounts {
+        let local = velocity.record(
+            environmentID: environmentID, visitorID: visitorID, ip: ip, country: country, linkedID: linkedID, at: now)
+        guard let sharedVelocity else { return local }
+        do {
+            return try await sharedVelocity.record(
+                environmentID: environmentID, visitorID: visitorID, ip: ip, country: country, linkedID: linkedID, at: now)
+        } catch {
+            logger.warning("velocity: Redis did not answer; this instance's own counts used", metadata: ["error": "\(error)"])
+            return local
+        }
+    }
+
+    /// Forgets a visitor's velocity counters (erasure), here and in Redis. If Redis does not
+    /// answer, its keys of the visitor still expire a day after its last event (logged).
+    func forget(environmentID: String, visitorID: String) async {
         velocity.forget(environmentID: environmentID, visitorID: visitorID)
+        guard let sharedVelocity else { return }
+        do {
+            try await sharedVelocity.forget(environmentID: environmentID, visitorID: visitorID)
+        } catch {
+            logger.warning(
+                "velocity: could not erase a visitor's counters in Redis; they expire a day after its last event",
+                metadata: ["error": "\(error)"])
+        }
     }
 }
 

@@ -22,6 +22,20 @@ public struct VelocityCounts: Sendable, Equatable {
     public var ipEvents: WindowCounts
     public var distinctIPByLinkedID: WindowCounts?
     public var distinctVisitorByLinkedID: WindowCounts?
+
+    public init(
+        distinctIP: WindowCounts, distinctLinkedID: WindowCounts? = nil, distinctCountry: WindowCounts? = nil,
+        events: WindowCounts, ipEvents: WindowCounts, distinctIPByLinkedID: WindowCounts? = nil,
+        distinctVisitorByLinkedID: WindowCounts? = nil
+    ) {
+        self.distinctIP = distinctIP
+        self.distinctLinkedID = distinctLinkedID
+        self.distinctCountry = distinctCountry
+        self.events = events
+        self.ipEvents = ipEvents
+        self.distinctIPByLinkedID = distinctIPByLinkedID
+        self.distinctVisitorByLinkedID = distinctVisitorByLinkedID
+    }
 }
 
 /// Event counts in time buckets: minutes for the last 5 minutes, 5-minute

@@ -1,0 +1,83 @@
+import ArgusIdentification
+import Testing
+
+/// A browser whose first visit was private: its private visit made a visitor that fingerprint
+/// matching never offers; its first ordinary visit takes that id back when nothing else could
+/// own it (`IdentificationEngine.adoptPrivateOnly`).
+@Suite struct PrivateFirstTests {
+    static let privateQuota = 1_200_000_000.0  // a private window's memory-backed quota
+    static let home = "198.51.100.20"
+
+    @Test func anOrdinaryVisitAfterAPrivateFirstVisitKeepsTheFirstId() {
+        var h = Harness()
+        var browser = Browser()
+        browser.quota = Self.privateQuota
+        let privateVisit = h.visit(browser, ip: Self.home)
+        #expect(privateVisit.basis == .new)
+        #expect(privateVisit.profile.ephemeral)
+
+        browser.quota = Browser().quota
+        let ordinary = h.visit(browser, ip: Self.home)
+        #expect(ordinary.visitorID == privateVisit.visitorID)
+        #expect(ordinary.visitorFound)
+        #expect(ordinary.confidence == IdentificationEngine.adoptionConfidence)
+        #expect(!ordinary.profile.ephemeral)
+        // From then on it is an ordinary visitor, found by fingerprint.
+        let again = h.visit(browser, ip: Self.home)
+        #expect(again.visitorID == privateVisit.visitorID)
+    }
+
+    @Test func notWhenAnOrdinaryMachineOfTheSameHardwareWasSeenAtTheAddress() {
+        var h = Harness()
+        var a = Browser()
+        a.quota = Self.privateQuota
+        let privateVisit = h.visit(a, ip: Self.home)
+        a.quota = Browser().quota
+        var b = Browser()
+        b.canvas = "another-machine"
+        let other = h.visit(b, ip: "203.0.113.5")  // elsewhere first: nothing private-only there
+        #expect(other.visitorID != privateVisit.visitorID)
+
+        // The control: nobody else seen at the address, so `a` takes its first id back.
+        var control = h
+        #expect(control.visit(a, ip: Self.home).visitorID == privateVisit.visitorID)
+
+        // Once `b` has been seen at the address (with its token), the private visit there may as
+        // well have been `b`'s: `a` is not given that id.
+        _ = h.visit(b, ip: Self.home, token: other.visitorID)
+        #expect(h.visit(a, ip: Self.home).visitorID != privateVisit.visitorID)
+    }
+
+    @Test func notForSafariWhosePrivateModeRandomisesRenderings() {
+        var h = Harness()
+        var safari = Browser()
+        safari.userAgent =
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Safari/605.1.15"
+        safari.quota = Self.privateQuota
+        let privateVisit = h.visit(safari, ip: Self.home)
+        safari.quota = Browser().quota
+        let ordinary = h.visit(safari, ip: Self.home)
+        #expect(ordinary.visitorID != privateVisit.visitorID)
+        #expect(ordinary.basis == .new)
+    }
+
+    @Test func withFleetsOnlyANavigationFromThePrivateVisitsLastPageCounts() {
+        var h = Harness()
+        h.engine = IdentificationEngine(model: DecisionModel(policy: .fleet))
+        var browser = Browser()
+        browser.quota = Self.privateQuota
+        browser.url = "https://shop.example/cart"
+        let privateVisit = h.visit(browser, ip: Self.home)
+        browser.quota = Browser().quota
+
+        var fromOutside = h
+        browser.url = "https://shop.example/"
+        browser.referrer = "https://www.search.example/?q=shop"
+        #expect(fromOutside.visit(browser, ip: Self.home).visitorID != privateVisit.visitorID)
+
+        browser.url = "https://shop.example/checkout"
+        browser.referrer = "https://shop.example/cart"
+        let navigated = h.visit(browser, ip: Self.home)
+        #expect(navigated.visitorID == privateVisit.visitorID)
+    }
+}
