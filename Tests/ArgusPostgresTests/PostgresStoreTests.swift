@@ -51,7 +51,8 @@ struct PostgresConnectionTests {
         url.password = "wrong-password-\(UUID().uuidString.prefix(6))"
         let start = ContinuousClock.now
         let error = await #expect(throws: StoreError.self) { _ = try await PostgresStore.open(url, logger: TestPostgres.logger) }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Far below the pool's minute of retries (generous: the suite runs in parallel on two cores).
+        #expect(ContinuousClock.now - start < .seconds(20))
         let text = "\(error.map { "\($0)" } ?? "")"
         #expect(text.contains("\(url.host):\(url.port)"))
         #expect(text.contains("database '\(url.database)'"))
@@ -67,7 +68,7 @@ struct PostgresConnectionTests {
         url.connectTimeoutSeconds = 2
         let start = ContinuousClock.now
         let error = await #expect(throws: StoreError.self) { _ = try await PostgresStore.open(url, logger: TestPostgres.logger) }
-        #expect(ContinuousClock.now - start < .seconds(4))
+        #expect(ContinuousClock.now - start < .seconds(20))
         #expect("\(error.map { "\($0)" } ?? "")".contains("cannot connect to PostgreSQL at \(url.host):\(socket)"))
     }
 
