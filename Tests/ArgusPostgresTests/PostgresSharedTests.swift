@@ -237,6 +237,22 @@ struct PostgresChangeFeedTests {
         }
     }
 
+    @Test func erasuresOlderThanADayArePrunedByMaintenance() async throws {
+        try await withStore { store, scratch in
+            try await store.createEnvironment(Make.environment())
+            for id in ["old", "new"] {
+                try await store.recordEvent(Make.event("e-\(id)", visitor: id, at: 1), visitor: Make.visitor(id, at: 1))
+            }
+            let start = try await store.visitorChangeCursor(environmentID: "env_a")
+            _ = try await store.deleteVisitors(ids: ["old", "new"], environmentID: "env_a")
+            let c = try await scratch.connect()
+            try await run(c, "UPDATE visitor_erasures SET erased_at = now() - interval '25 hours' WHERE id = 'old'")
+            try await c.close()
+            try await store.maintain()
+            #expect(Set(try await drain(store, from: start).erased) == ["new"])
+        }
+    }
+
     @Test func aLimitPagesThroughEveryChange() async throws {
         try await withStore { store, _ in
             try await store.createEnvironment(Make.environment())
@@ -282,7 +298,6 @@ struct PostgresChangeFeedTests {
             try await slow.close()
             let second = try await drain(store, from: first.cursor)
             #expect(second.visitors.contains("slow"))
-            #expect(second.cursor.position > cursor.position)
         }
     }
 
