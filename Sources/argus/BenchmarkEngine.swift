@@ -18,17 +18,6 @@ struct BenchmarkEngine: ParsableCommand {
     @Option(help: "Timed visits.") var queries = 20_000
     @Option(help: "Random seed.") var seed: UInt64 = 1
 
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     struct Device {
         var model: Int
         var region: Int
@@ -55,7 +44,7 @@ struct BenchmarkEngine: ParsableCommand {
     }
 
     func run() throws {
-        var rng = Rng(state: seed)
+        var rng = SplitMix64(seed: seed)
         // Zipf-like model popularity over 300 models.
         let weights = (1...300).map { 1.0 / Double($0) }
         let total = weights.reduce(0, +)

@@ -16,7 +16,7 @@ struct RedisVelocityTests {
     /// A stream of events over 30 hours: two visitors, four addresses, three countries, linked ids
     /// on some, gaps from seconds to hours, and a burst of 40 addresses in 40 seconds (beyond the 32 kept).
     static func stream(seed: UInt64) -> [(visitor: String, ip: String, country: String?, linked: String?, at: Int64)] {
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         var t: Int64 = 1_760_000_000_000
         var out: [(String, String, String?, String?, Int64)] = []
         for i in 0..<400 {
@@ -81,18 +81,5 @@ struct RedisVelocityTests {
             environmentID: "env", visitorID: "v", ip: "203.0.113.2", country: nil, linkedID: nil, at: t + 1000)
         #expect(second.events == WindowCounts(2, 2, 2))
         #expect(second.distinctIP == WindowCounts(2, 2, 2))
-    }
-}
-
-/// A small deterministic generator for test streams.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
