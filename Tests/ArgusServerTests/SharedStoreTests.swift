@@ -9,7 +9,8 @@ import Testing
 @testable import ArgusServer
 
 /// Two runtimes on one PostgreSQL database, as two instances behind a load balancer: a visitor
-/// first identified by one is found by the other once it has followed the store's change feed.
+/// first identified by one is found by the other once it has followed the store's change feed,
+/// and forgotten there once it has been erased through the first.
 @Suite(.enabled(if: TestStore.environment["ARGUS_TEST_POSTGRES_URL"] != nil, "set ARGUS_TEST_POSTGRES_URL (scripts/test does)"))
 struct SharedStoreTests {
     @Test func aVisitorFirstSeenOnOneInstanceIsFoundOnAnotherAfterItFollowsTheFeed() async throws {
@@ -49,6 +50,21 @@ struct SharedStoreTests {
             try await client.execute(uri: "/v1/identify", method: .post, body: body).json
         }
         #expect(onStale["visitorId"] != .string(visitorID))
+
+        // Erased through A: B drops the visitor at its next poll. The browser is then the visitor
+        // the unaware instance made of it (B took that one in from the feed too).
+        let erased = try await Application(router: buildRouter(a)).test(.router) { client in
+            try await client.execute(
+                uri: "/v4/visitors/\(visitorID)", method: .delete, headers: [.authorization: "Bearer \(boot.secretKey)"]
+            ).status
+        }
+        #expect(erased == .ok)
+        try await b.identifier.followChanges()
+        let afterErasure = try await Application(router: buildRouter(b)).test(.router) { client in
+            try await client.execute(uri: "/v1/identify", method: .post, body: body).json
+        }
+        #expect(afterErasure["visitorId"] != .string(visitorID))
+        #expect(afterErasure["visitorId"] == onStale["visitorId"])
 
         for runtime in [a, b, stale] { await runtime.shutdown() }
         try? await PostgresStore.runOnce(base, "DROP SCHEMA \(schema) CASCADE", logger: TestStore.quiet)
