@@ -106,6 +106,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What the test targets share (a free loopback port); not a product.
+        .target(name: "ArgusTestSupport", path: "Tests/ArgusTestSupport", swiftSettings: strict),
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "ArgusIdentificationTests", dependencies: ["ArgusIdentification", "ArgusCore"], swiftSettings: strict),
@@ -125,12 +127,14 @@ let package = Package(
         .testTarget(name: "ArgusRedisTests", dependencies: ["ArgusRedis"], swiftSettings: strict),
         .testTarget(
             name: "ArgusPostgresTests",
-            dependencies: ["ArgusPostgres", "ArgusStorage", "ArgusCore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "ArgusPostgres", "ArgusStorage", "ArgusCore", "ArgusTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "ArgusSDKTests", dependencies: ["ArgusSDK"], swiftSettings: strict),
         .testTarget(
             name: "ArgusCLITests",
-            dependencies: ["argus", "ArgusCore", "ArgusPostgres", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["argus", "ArgusCore", "ArgusPostgres", "ArgusTestSupport", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strict),
     ]
 )

@@ -148,18 +148,7 @@ extension PostgresStore {
             var kept: [Bool] = []
             for completion in completions {
                 let a = completion.attempt
-                let status: WebhookDeliveryStatus
-                var next = a.startedAt
-                var deliveredAt: Int64?
-                switch completion.outcome {
-                case .delivered:
-                    status = .delivered
-                    deliveredAt = a.startedAt + a.latencyMs
-                case .retry(let at):
-                    status = .pending
-                    next = at
-                case .failed: status = .failed
-                }
+                let (status, next, deliveredAt) = completion.resultingState
                 // The attempt happened, lease or not: it is logged either way (unless the endpoint was deleted meanwhile).
                 try await Self.execute(
                     c,

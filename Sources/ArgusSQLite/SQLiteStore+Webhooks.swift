@@ -183,18 +183,7 @@ extension SQLiteStore {
                 let a = c.attempt
                 // The attempt happened, lease or not: it is logged either way (unless the endpoint was deleted meanwhile).
                 try log.execute(arguments: [c.deliveryID, a.number, a.startedAt, a.latencyMs, a.statusCode, a.error, c.deliveryID])
-                let status: WebhookDeliveryStatus
-                var next = a.startedAt
-                var deliveredAt: Int64?
-                switch c.outcome {
-                case .delivered:
-                    status = .delivered
-                    deliveredAt = a.startedAt + a.latencyMs
-                case .retry(let at):
-                    status = .pending
-                    next = at
-                case .failed: status = .failed
-                }
+                let (status, next, deliveredAt) = c.resultingState
                 try update.execute(arguments: [
                     status.rawValue, next, a.startedAt, a.statusCode, a.error, deliveredAt, c.deliveryID, c.leaseToken,
                 ])

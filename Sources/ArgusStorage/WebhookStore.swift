@@ -174,6 +174,16 @@ public struct WebhookCompletion: Sendable {
     public var attempt: WebhookAttemptRecord
     public var outcome: Outcome
 
+    /// What the delivery's row becomes (every store writes the same): its status, when it is
+    /// next due (the attempt's start unless retried later), and when it was delivered.
+    public var resultingState: (status: WebhookDeliveryStatus, nextAttemptAt: Int64, deliveredAt: Int64?) {
+        switch outcome {
+        case .delivered: return (.delivered, attempt.startedAt, attempt.startedAt + attempt.latencyMs)
+        case .retry(let at): return (.pending, at, nil)
+        case .failed: return (.failed, attempt.startedAt, nil)
+        }
+    }
+
     public init(deliveryID: String, leaseToken: String, attempt: WebhookAttemptRecord, outcome: Outcome) {
         self.deliveryID = deliveryID
         self.leaseToken = leaseToken

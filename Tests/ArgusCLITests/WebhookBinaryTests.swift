@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -51,28 +52,12 @@ import FoundationNetworking
         }
     }
 
-    /// A port nothing listens on (yet).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw BinaryTests.Failure("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test func everyEventArrivesAfterAnOutageAndAKillDashNine() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("argus-wh-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let boot = try JSONParser.parse(try BinaryTests.run(["bootstrap", "--json", "--data-dir", dir]).1)
         let publicKey = try #require(boot["publicKey"]?.stringValue)
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
 
         // Without the operator's permission a loopback target is refused with a clear error.
         let refused = try BinaryTests.run(["webhooks", "create", "--environment", "default", "--url", "http://127.0.0.1:\(port)/hook", "--json", "--data-dir", dir])

@@ -1,6 +1,7 @@
 import ArgusCore
 import ArgusPostgres
 import ArgusStorage
+import ArgusTestSupport
 import Foundation
 import PostgresNIO
 import Testing
@@ -63,7 +64,7 @@ struct PostgresConnectionTests {
     @Test func anUnreachableServerFailsWithinTheTimeout() async throws {
         var url = try TestPostgres.base()
         // A port nothing listens on (bound, then released).
-        let socket = try ServerSocketPort.free()
+        let socket = try LoopbackPort.free()
         url.port = socket
         url.connectTimeoutSeconds = 2
         let start = ContinuousClock.now
@@ -97,22 +98,6 @@ struct PostgresConnectionTests {
         await a.close()
         await b.close()
         await scratch.drop()
-    }
-}
-
-/// A loopback port nothing listens on.
-enum ServerSocketPort {
-    static func free() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
 

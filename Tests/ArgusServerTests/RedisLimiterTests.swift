@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusRedis
+import ArgusTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -31,7 +32,7 @@ struct RedisLimiterTests {
     }
 
     @Test func anUnreachableRedisLetsRequestsThrough() async throws {
-        let port = try closedPort()
+        let port = try LoopbackPort.free()
         let limiter = RedisRequestLimiter(client: try RedisClient("redis://127.0.0.1:\(port)"), logger: Logger(label: "down"))
         #expect(try await limiter.acquire("k", limit: 1, periodSeconds: 60) == nil)
         #expect(try await limiter.acquire("k", limit: 1, periodSeconds: 60) == nil)

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusRedis
+import ArgusTestSupport
 import ArgusSignals
 import Foundation
 import Logging
@@ -73,7 +74,7 @@ struct RedisVelocityTests {
     }
 
     @Test func anUnreachableRedisFallsBackToTheInstancesOwnCounts() async throws {
-        let port = try closedPort()
+        let port = try LoopbackPort.free()
         let service = SignalService(sharedVelocity: RedisVelocity(client: try RedisClient("redis://127.0.0.1:\(port)")))
         let t: Int64 = 1_760_000_000_000
         _ = await service.countVelocity(environmentID: "env", visitorID: "v", ip: "203.0.113.1", country: nil, linkedID: nil, at: t)
