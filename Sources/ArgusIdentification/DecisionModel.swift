@@ -168,14 +168,21 @@ public struct FleetEvidence: Sendable, Equatable {
 
     /// What a stored profile says: its fingerprint attachments, still there or evicted since.
     public mutating func count(_ p: Profile) {
-        evictions += p.evicted.count
-        attachments += p.evicted.count + p.instances.count { $0.attached && !$0.privateVisit }
+        let (e, a) = Self.tally(p)
+        evictions += e
+        attachments += a
     }
 
     /// Takes back what `count` added for a profile that is being replaced.
     public mutating func uncount(_ p: Profile) {
-        evictions -= p.evicted.count
-        attachments -= p.evicted.count + p.instances.count { $0.attached && !$0.privateVisit }
+        let (e, a) = Self.tally(p)
+        evictions -= e
+        attachments -= a
+    }
+
+    /// A stored profile's evictions, and its attachments (still attached or evicted since).
+    static func tally(_ p: Profile) -> (evictions: Int, attachments: Int) {
+        (p.evicted.count, p.evicted.count + p.instances.count { $0.attached && !$0.privateVisit })
     }
 }
 

@@ -153,9 +153,12 @@ public struct VisitorIndex: Sendable {
     /// seen at this address, on this hardware.
     public func privateOnlyVisitors(at ip: UInt64, hardware: UInt64) -> [Int32] {
         guard let slots = addressVisitors[ip] else { return [] }
-        return slots.filter { slot in
-            let p = profiles[Int(slot)]
-            return alive[Int(slot)] && p.ephemeral && p.mergedInto == nil && p.hardware == hardware && p.ips.last == ip
+        return profiles.withUnsafeBufferPointer { profiles in
+            slots.filter { slot in
+                let p = profiles.baseAddress! + Int(slot)  // read in place, as in evaluateCandidates
+                return alive[Int(slot)] && p.pointee.ephemeral && p.pointee.mergedInto == nil && p.pointee.hardware == hardware
+                    && p.pointee.ips.last == ip
+            }
         }
     }
 

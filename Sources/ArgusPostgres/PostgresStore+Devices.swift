@@ -47,11 +47,7 @@ extension PostgresStore {
                         "score BETWEEN \(bind(Int64($0.scoreRange.lowerBound))) AND \(bind(Int64($0.scoreRange.upperBound)))"
                     }.joined(separator: " OR ") + ")")
         }
-        if let flag = q.flag {
-            let escaped = flag.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_")
-            conditions.append("flags LIKE \(bind("%," + escaped + ",%")) ESCAPE '\\'")
-        }
+        if let pattern = q.flagPattern { conditions.append("flags LIKE \(bind(pattern)) ESCAPE '\\'") }
         if let country = q.country { conditions.append("country = \(bind(country))") }
         if let since = q.seenSince { conditions.append("last_seen_at >= \(bind(since))") }
         if let until = q.seenUntil { conditions.append("last_seen_at <= \(bind(until))") }

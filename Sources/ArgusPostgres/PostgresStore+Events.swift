@@ -137,7 +137,7 @@ extension PostgresStore {
         guard !endpointRows.isEmpty else { return }
         var byEnvironment: [String: [(id: String, filter: WebhookFilter)]] = [:]
         for r in endpointRows {
-            byEnvironment[try r("environment_id"), default: []].append((try r("id"), filter(try r("filter"))))
+            byEnvironment[try r("environment_id"), default: []].append((try r("id"), WebhookFilter(stored: try r("filter"))))
         }
         var ids: [String] = []
         var endpoints: [String] = []
@@ -145,14 +145,9 @@ extension PostgresStore {
         var times: [Int64] = []
         for e in batch.map(\.0) {
             guard let candidates = byEnvironment[e.environmentID] else { continue }
-            var document: JSON?
-            for endpoint in candidates {
-                if !endpoint.filter.isEmpty {
-                    if document == nil { document = (try? JSONParser.parse(e.document)) ?? .null }
-                    if !endpoint.filter.matches(document!) { continue }
-                }
-                ids.append(deliveryID(e.timestamp))
-                endpoints.append(endpoint.id)
+            for endpoint in e.endpoints(wanting: candidates) {
+                ids.append(WebhookDeliveryRecord.newID(createdAtMs: e.timestamp))
+                endpoints.append(endpoint)
                 eventIDs.append(e.id)
                 times.append(e.timestamp)
             }

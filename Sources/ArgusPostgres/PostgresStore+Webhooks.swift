@@ -6,18 +6,6 @@ import PostgresNIO
 /// Webhook endpoints, outbox and delivery log (see `WebhookStore`). The outbox rows are
 /// written by the event writer (PostgresStore+Events.swift) in the event's transaction.
 extension PostgresStore {
-    /// Sortable by creation time: `whd_<13-digit ms>_<random>` (as in SQLite).
-    static func deliveryID(_ ms: Int64) -> String {
-        let digits = String(max(0, ms))
-        return "whd_" + String(repeating: "0", count: max(0, 13 - digits.count)) + digits + "_" + Identifiers.randomBase62(10)
-    }
-
-    static func filter(_ text: String?) -> WebhookFilter {
-        guard let text, let json = try? JSONParser.parse(Array(text.utf8)), case .success(let f) = WebhookFilter.parse(json)
-        else { return WebhookFilter() }
-        return f
-    }
-
     // MARK: endpoints
 
     static let endpointColumns =
@@ -78,7 +66,7 @@ extension PostgresStore {
         WebhookEndpointRecord(
             id: try r("id"), environmentID: try r("environment_id"), url: try r("url"), basicAuthUser: try r("basic_auth_user"),
             sealedPassword: try r.optionalBytes("sealed_password"), sealedSecret: try r.bytes("sealed_secret"),
-            enabled: try r("enabled"), filter: filter(try r("filter")), createdAt: try r("created_at"))
+            enabled: try r("enabled"), filter: WebhookFilter(stored: try r("filter")), createdAt: try r("created_at"))
     }
 
     // MARK: claims and completions

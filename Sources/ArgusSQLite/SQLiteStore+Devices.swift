@@ -53,11 +53,9 @@ extension SQLiteStore {
                 args.append(level.scoreRange.upperBound)
             }
         }
-        if let flag = q.flag {
+        if let pattern = q.flagPattern {
             conditions.append("flags LIKE ? ESCAPE '\\'")
-            let escaped = flag.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_")
-            args.append("%," + escaped + ",%")
+            args.append(pattern)
         }
         if let country = q.country {
             conditions.append("country = ?")

@@ -14,32 +14,14 @@ extension SQLiteStore {
             db.cachedStatement(sql: "SELECT id, filter FROM webhook_endpoints WHERE environment_id = ? AND enabled = 1"),
             arguments: [e.environmentID])
         guard !endpoints.isEmpty else { return }
-        var document: JSON?
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, attempts, queued_at, next_attempt_at)
                 VALUES (?, ?, ?, 'pending', 0, ?, ?)
                 """)
-        for row in endpoints {
-            let filter = Self.filter(row["filter"])
-            if !filter.isEmpty {
-                if document == nil { document = (try? JSONParser.parse(e.document)) ?? .null }
-                if !filter.matches(document!) { continue }
-            }
-            try insert.execute(arguments: [deliveryID(e.timestamp), row["id"] as String, e.id, e.timestamp, e.timestamp])
+        for endpoint in e.endpoints(wanting: endpoints.map { (id: $0["id"], filter: WebhookFilter(stored: $0["filter"])) }) {
+            try insert.execute(arguments: [WebhookDeliveryRecord.newID(createdAtMs: e.timestamp), endpoint, e.id, e.timestamp, e.timestamp])
         }
-    }
-
-    /// Sortable by creation time: `whd_<13-digit ms>_<random>`.
-    static func deliveryID(_ ms: Int64) -> String {
-        let digits = String(max(0, ms))
-        return "whd_" + String(repeating: "0", count: max(0, 13 - digits.count)) + digits + "_" + Identifiers.randomBase62(10)
-    }
-
-    static func filter(_ text: String?) -> WebhookFilter {
-        guard let text, let json = try? JSONParser.parse(Array(text.utf8)), case .success(let f) = WebhookFilter.parse(json)
-        else { return WebhookFilter() }
-        return f
     }
 
     // MARK: endpoints
@@ -106,7 +88,7 @@ extension SQLiteStore {
         WebhookEndpointRecord(
             id: row["id"], environmentID: row["environment_id"], url: row["url"], basicAuthUser: row["basic_auth_user"],
             sealedPassword: (row["sealed_password"] as Data?).map(Array.init), sealedSecret: Array(row["sealed_secret"] as Data),
-            enabled: row["enabled"], filter: filter(row["filter"]), createdAt: row["created_at"])
+            enabled: row["enabled"], filter: WebhookFilter(stored: row["filter"]), createdAt: row["created_at"])
     }
 
     // MARK: claims and completions

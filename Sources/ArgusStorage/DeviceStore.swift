@@ -81,6 +81,15 @@ public struct DeviceQuery: Sendable, Equatable {
         self.limit = limit
         self.after = after
     }
+
+    /// `flag` as a `LIKE … ESCAPE '\'` pattern over the stored `,flag,flag,` list (both stores):
+    /// the flag between commas, with the pattern's own characters escaped.
+    public var flagPattern: String? {
+        flag.map {
+            "%," + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + ",%"
+        }
+    }
 }
 
 /// The last row of a page: (environment, sort value, id), the order's full key.

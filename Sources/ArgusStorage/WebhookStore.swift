@@ -80,6 +80,12 @@ public enum WebhookDeliveryStatus: String, Sendable, CaseIterable {
 }
 
 public struct WebhookDeliveryRecord: Sendable, Equatable {
+    /// A new delivery id, sortable by creation time: `whd_<13-digit ms>_<random>` (every store).
+    public static func newID(createdAtMs ms: Int64) -> String {
+        let digits = String(max(0, ms))
+        return "whd_" + String(repeating: "0", count: max(0, 13 - digits.count)) + digits + "_" + Identifiers.randomBase62(10)
+    }
+
     public var id: String
     public var endpointID: String
     public var eventID: String
@@ -189,5 +195,33 @@ public struct WebhookCompletion: Sendable {
         self.leaseToken = leaseToken
         self.attempt = attempt
         self.outcome = outcome
+    }
+}
+
+extension WebhookFilter {
+    /// A filter as a store keeps it (its JSON text; NULL or unreadable: deliver everything).
+    public init(stored text: String?) {
+        guard let text, let json = try? JSONParser.parse(Array(text.utf8)), case .success(let f) = WebhookFilter.parse(json)
+        else {
+            self.init()
+            return
+        }
+        self = f
+    }
+}
+
+extension StoredEvent {
+    /// The endpoints (of this event's environment, enabled) that want this event: an empty
+    /// filter takes every event; the document is parsed once, and only if a filter needs it.
+    /// Both stores queue one outbox row per endpoint named here.
+    public func endpoints(wanting candidates: [(id: String, filter: WebhookFilter)]) -> [String] {
+        var parsed: JSON?
+        return candidates.compactMap { endpoint in
+            if !endpoint.filter.isEmpty {
+                if parsed == nil { parsed = (try? JSONParser.parse(document)) ?? .null }
+                if !endpoint.filter.matches(parsed!) { return nil }
+            }
+            return endpoint.id
+        }
     }
 }

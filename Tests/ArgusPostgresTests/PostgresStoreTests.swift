@@ -227,23 +227,11 @@ struct PostgresRecordTests {
         try await withStore { store, _ in
             try await store.createEnvironment(Make.environment())
             try await store.recordEvent(Make.event("dup", visitor: "v0", at: 1), visitor: Make.visitor("v0", at: 1))
-            let results = await withTaskGroup(of: (Int, Bool).self) { group in
-                for i in 0..<60 {
-                    group.addTask {
-                        // Several events per visitor in one batch: the visitor row ends as written one by one.
-                        let id = i == 17 ? "dup" : "e\(i)"
-                        do {
-                            try await store.recordEvent(
-                                Make.event(id, visitor: "v\(i % 5)", at: Int64(10 + i)), visitor: Make.visitor("v\(i % 5)", at: Int64(10 + i)))
-                            return (i, true)
-                        } catch {
-                            return (i, false)
-                        }
-                    }
-                }
-                var out: [Int: Bool] = [:]
-                for await (i, ok) in group { out[i] = ok }
-                return out
+            let results = await concurrently(60) { i in
+                // Several events per visitor in one batch: the visitor row ends as written one by one.
+                let id = i == 17 ? "dup" : "e\(i)"
+                try await store.recordEvent(
+                    Make.event(id, visitor: "v\(i % 5)", at: Int64(10 + i)), visitor: Make.visitor("v\(i % 5)", at: Int64(10 + i)))
             }
             #expect(results.filter { !$0.value }.map(\.key) == [17])
             #expect(try await store.eventCount(environmentID: "env_a") == 60)

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusTestSupport
 import Foundation
 import GRDB
 import Hummingbird
@@ -20,21 +21,7 @@ import Testing
             if batch.contains(13) { throw Bad() }
             batches.withLock { $0.append(batch) }
         }
-        let results = await withTaskGroup(of: (Int, Bool).self) { group in
-            for i in 0..<100 {
-                group.addTask {
-                    do {
-                        try await committer.submit(i)
-                        return (i, true)
-                    } catch {
-                        return (i, false)
-                    }
-                }
-            }
-            var out: [Int: Bool] = [:]
-            for await (i, ok) in group { out[i] = ok }
-            return out
-        }
+        let results = await concurrently(100) { i in try await committer.submit(i) }
         #expect(results.count == 100)
         #expect(results[13] == false)
         #expect(results.filter { !$0.value }.count == 1)
