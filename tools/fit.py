@@ -28,6 +28,9 @@ from metrics import score  # noqa: E402
 NAMES = ["bias", "top", "gap", "rivals", "lastAddress", "recentAddress", "network", "drift", "twins", "exact",
          "uniqueExact", "model", "crowd", "webkit", "private", "cookiesDisabled", "homecoming", "cameFromLastPage", "cameFromOtherPage",
          "cameFromSite", "webkitExpiry", "maturity", "silence", "webkitSilence", "claimed"]
+# Features after the logistic terms: read by the decision trees only (tools/fit_trees.py).
+TREE_NAMES = NAMES + ["quietShare", "silenceUsual", "visits", "addresses", "instances", "secondAddress",
+                      "secondExact", "roams"]
 
 
 JOIN_NAMES = ["bias", "closeCall", "lastAddress", "recentAddress", "network", "drift", "visits", "sharedAddress",
@@ -40,12 +43,12 @@ def replay(binary: str, population, model: list[float] | None, join_model: list[
         ["--join-model", json.dumps(join_model)] if join_model else []), real_time)
 
 
-def samples(population, decisions):
+def samples(population, decisions, width: int = len(NAMES)):
     owner: dict[str, int] = {}
     xs, ys = [], []
     for visit, d in zip(population.visits, decisions):
         if d.get("features") is not None and d["basis"] != "token":
-            xs.append(d["features"])
+            xs.append(d["features"][:width])
             ys.append(1.0 if owner.get(d["top"]) == visit.device else 0.0)
         owner.setdefault(d["visitorId"], visit.device)
     return xs, ys

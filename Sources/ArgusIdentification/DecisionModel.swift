@@ -66,6 +66,26 @@ public struct DecisionFeatures: Sendable, Equatable {
             / (Double(visitors) + maturityPrior.visitors)
     }
 
+    // Read by the tree ensemble only (the logistic coefficients stop before them).
+    /// The share of the environment's history since the best candidate's last visit: a clock
+    /// that runs at the environment's pace, whatever the server's clock says.
+    public var quietShare: Double = 0
+    /// The best candidate's silence at the environment's usual rate of return
+    /// (`VisitorIndex.silenceAtTheUsualRate`): meaningful for a candidate with no habit of its own.
+    public var silenceUsual: Double = 0
+    /// The best candidate's visits so far.
+    public var visits: Int64 = 0
+    /// Addresses the best candidate was seen at (of the last eight).
+    public var addresses: Int = 0
+    /// Browser storages the best candidate holds (its own, and those attached on evidence).
+    public var instances: Int = 0
+    /// The second-best candidate: its address level (as `address`, 0 without one) and whether it
+    /// looked exactly like this visit.
+    public var secondAddress: Int = 0
+    public var secondExact: Bool = false
+    /// A phone's or tablet's operating system: carrier networks, addresses that change and are shared.
+    public var roams: Bool = false
+
     /// The environment has shown identical machines that fingerprint merges could not tell apart
     /// (`FleetEvidence`): a lone exact browser at a known address may as well be a second one.
     public var fleetEvidence: Bool = false
@@ -82,7 +102,8 @@ public struct DecisionFeatures: Sendable, Equatable {
             log1p(Double(model)), log1p(Double(crowd)), webkit ? 1 : 0, privateMode ? 1 : 0, cookiesDisabled ? 1 : 0,
             homecoming ? 1 : 0, navigation == 1 ? 1 : 0, navigation == -1 ? 1 : 0, cameFromSite ? 1 : 0,
             webkitExpiry ? 1 : 0, log(min(max(maturity, 1), Self.maturityCap)), silence, webkit ? silence : 0,
-            log1p(Double(claimed)),
+            log1p(Double(claimed)), quietShare, silenceUsual, log1p(Double(visits)), Double(addresses),
+            log1p(Double(instances)), Double(secondAddress), secondExact ? 1 : 0, roams ? 1 : 0,
         ]
     }
 
@@ -90,7 +111,8 @@ public struct DecisionFeatures: Sendable, Equatable {
         "bias", "top", "gap", "rivals", "lastAddress", "recentAddress", "network", "drift", "twins", "exact", "uniqueExact",
         "model", "crowd",
         "webkit", "private", "cookiesDisabled", "homecoming", "cameFromLastPage", "cameFromOtherPage",
-        "cameFromSite", "webkitExpiry", "maturity", "silence", "webkitSilence", "claimed",
+        "cameFromSite", "webkitExpiry", "maturity", "silence", "webkitSilence", "claimed", "quietShare", "silenceUsual",
+        "visits", "addresses", "instances", "secondAddress", "secondExact", "roams",
     ]
 }
 
@@ -261,9 +283,20 @@ public struct DecisionModel: Sendable {
     /// The match policy the model was made for.
     public private(set) var policy = MatchPolicy.household
 
+    /// Boosted trees fitted on top of the logistic model (`TreeEnsemble.fittedDecision`, every
+    /// policy): their raw score corrects its log-odds where the features interact. Fitted as a
+    /// correction, not a model of their own, so that where the simulated populations say little
+    /// (a deployment's first visitors, a household of one) the logistic model and the match
+    /// policy still decide. `nil`: the logistic model alone.
+    public var trees: TreeEnsemble? = TreeEnsemble.fittedDecision
+
+    /// `coefficients` given: the logistic model with them, no trees.
     public init(coefficients: [Double]? = nil) {
         self.init(policy: .household)
-        if let coefficients { self.coefficients = coefficients }
+        if let coefficients {
+            self.coefficients = coefficients
+            trees = nil
+        }
     }
 
     public init(policy: MatchPolicy) {
@@ -330,9 +363,21 @@ public struct DecisionModel: Sendable {
         return points[points.count - 1].observed
     }
 
-    public func probability(_ f: DecisionFeatures) -> Double {
+    /// The logistic model's log-odds: one term per feature.
+    public func logisticScore(_ x: [Double]) -> Double {
         var z = 0.0
-        for (c, x) in zip(coefficients, f.vector) { z += c * x }
-        return 1 / (1 + exp(-z))
+        for (c, v) in zip(coefficients, x) { z += c * v }
+        return z
+    }
+
+    /// P(the best candidate is this browser): the logistic model, corrected by the tree
+    /// ensemble when there is one (its raw score adds to the log-odds).
+    /// The homecoming situation is left to the logistic model: what it answers there is the
+    /// match policy's choice (`MatchPolicy`), not something to learn from one population's mix
+    /// of households and offices.
+    public func probability(_ f: DecisionFeatures) -> Double {
+        let x = f.vector
+        let correction = f.homecoming ? 0 : trees?.raw(x) ?? 0
+        return 1 / (1 + exp(-(logisticScore(x) + correction)))
     }
 }

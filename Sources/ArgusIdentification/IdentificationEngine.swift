@@ -269,8 +269,12 @@ public struct IdentificationEngine: Sendable {
 
         let evaluated = index.evaluateCandidates(for: o, excluding: excluded, weights: weights)
         var best: (match: Similarity.Match, profile: Profile)?
+        var second: (match: Similarity.Match, profile: Profile)?
         if let top = evaluated.matches.max(by: { $0.match.score < $1.match.score }) {
             best = (top.match, index.profile(atSlot: top.slot))
+            if let next = evaluated.matches.filter({ $0.slot != top.slot }).max(by: { $0.match.score < $1.match.score }) {
+                second = (next.match, index.profile(atSlot: next.slot))
+            }
         }
         let scores = evaluated.matches.map(\.match.score).sorted(by: >)
         let topScores = Array(scores.prefix(2))
@@ -278,7 +282,7 @@ public struct IdentificationEngine: Sendable {
         var features: DecisionFeatures?
         var probability: Double?  // the model's P(best is this browser), once per visit
         if let best {
-            let f = DecisionFeatures(
+            var f = DecisionFeatures(
                 top: best.match.score, gap: scores.count > 1 ? scores[0] - scores[1] : DecisionFeatures.maxGap,
                 rivals: scores.dropFirst().count { $0 >= scores[0] - 1 }, address: best.match.address,
                 drift: best.match.drift, twins: index.lookCount(o.look) - (best.profile.look == o.look ? 1 : 0),
@@ -288,6 +292,15 @@ public struct IdentificationEngine: Sendable {
                 silenceDays: Double(max(0, time - best.profile.lastSeenAt)) / 86_400_000, silence: best.profile.silence(at: time),
                 claimed: index.claimants(of: best.profile.visitorID),
                 maturity: DecisionFeatures.maturity(visits: index.visits, visitors: index.count), fleetEvidence: model.adaptive && evidence.showsFleets)
+            let quiet = Double(max(0, time - best.profile.lastSeenAt))
+            f.quietShare = min(1, quiet / Double(max(1, time - min(index.firstSeen, time))))
+            f.silenceUsual = index.silenceAtTheUsualRate(since: best.profile.lastSeenAt, at: time)
+            f.visits = best.profile.eventCount
+            f.addresses = best.profile.ips.count
+            f.instances = best.profile.instances.count
+            f.secondAddress = second?.match.address ?? 0
+            f.secondExact = second.map { $0.profile.look == o.look } ?? false
+            f.roams = o.roams
             features = f
             let pBest = model.probability(f)
             probability = pBest

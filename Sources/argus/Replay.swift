@@ -18,6 +18,8 @@ struct Replay: ParsableCommand {
     @Option(help: "Join threshold of the decision model.") var join: Double?
     @Option(help: "JSON array of join-model coefficients.") var joinModel: String?
     @Option(help: "Match policy: auto, household or fleet.") var policy = "auto"
+    @Option(help: "A decision-tree ensemble's text file (tools/fit_trees.py), or 'none' for the logistic model.")
+    var trees: String?
 
     /// A JSON array of exactly `count` numbers, given as `option`.
     static func coefficients(_ text: String, option: String, count: Int) throws -> [Double] {
@@ -34,13 +36,28 @@ struct Replay: ParsableCommand {
         }
         guard let matchPolicy = MatchPolicy(rawValue: policy) else { throw ValidationError("unknown policy \(policy)") }
         var decision = DecisionModel(policy: matchPolicy)
-        if let model { decision.coefficients = try Self.coefficients(model, option: "--model", count: DecisionFeatures.names.count) }
+        if let model {
+            decision.coefficients = try Self.coefficients(model, option: "--model", count: DecisionModel.fitted.count)
+            decision.trees = nil
+        }
+        if let trees {
+            if trees == "none" {
+                decision.trees = nil
+            } else {
+                let text = try String(contentsOfFile: trees, encoding: .utf8)
+                guard let ensemble = TreeEnsemble(text: text), ensemble.features <= DecisionFeatures.names.count else {
+                    throw ValidationError("\(trees) is not a tree ensemble over \(DecisionFeatures.names.count) features")
+                }
+                decision.trees = ensemble
+            }
+        }
         if let threshold { decision.threshold = threshold }
         if let join { decision.joinThreshold = join }
         if let joinModel {
             decision.joinCoefficients = try Self.coefficients(joinModel, option: "--join-model", count: JoinFeatures.names.count)
         }
         let env = ProcessInfo.processInfo.environment
+        if let v = env["ARGUS_T_BASE"].flatMap(Double.init) { decision.threshold = v }
         if let v = env["ARGUS_T_KNOWN"].flatMap(Double.init) { decision.thresholdKnownAddress = v }
         if let v = env["ARGUS_T_PRIVATE"].flatMap(Double.init) { decision.thresholdPrivate = v }
         if let v = env["ARGUS_T_EXPIRY"].flatMap(Double.init) { decision.thresholdExpiry = v }
@@ -90,6 +107,7 @@ struct Replay: ParsableCommand {
                         ]))
                     } ?? .null,
                     "features": d.features.map { .array($0.vector.map { .double($0) }) } ?? .null,
+                    "logistic": d.features.map { .double(decision.logisticScore($0.vector)) } ?? .null,
                 ],
                 into: &out)
             out.append(0x0A)

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Fits the identification engine's decision trees (TreeEnsemble.fittedDecision): gradient-boosted
+regression trees that correct the logistic decision model's log-odds of P(the best candidate is
+this browser), over DecisionFeatures, on simulated populations from ../shared/eval.
+
+    python3 tools/fit_trees.py [--seeds 21 22 23 24 25 26] [--rounds 3] [--write-swift]
+
+Needs LightGBM (a development tool, not a dependency of Argus):
+    python3 -m venv --system-site-packages /tmp/fitvenv && /tmp/fitvenv/bin/pip install lightgbm
+
+Each round replays the populations through `argus replay` with the current trees (the first
+round with whatever the binary has: the committed trees, or `--start none` for the logistic
+model alone), labels every visit without token that had a candidate (1: the best candidate is
+this very browser, as tools/fit.py does) and fits a new ensemble on all samples, starting from
+the logistic model's log-odds (LightGBM's init_score): the trees learn a correction, so where
+the populations say little the logistic model still decides. The engine's answers shape the
+next round's samples (who is known, what was joined), hence the rounds. Features that more
+evidence can only make likelier (or less likely) are constrained to be monotone. The seeds used
+here are kept apart from the seeds quoted in BENCHMARKS.md (1, 2, 3 and 7-12).
+
+The ensemble is written in TreeEnsemble's text form (--out) and, with --write-swift, into
+Sources/ArgusIdentification/FittedTrees.swift.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import lightgbm as lgb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fit import TREE_NAMES  # noqa: E402
+from replay import EVAL, ROOT, run_replay  # noqa: E402
+from population import Scenario, generate  # noqa: E402
+from metrics import score  # noqa: E402
+
+SWIFT = ROOT / "Sources/ArgusIdentification/FittedTrees.swift"
+
+
+# +1: more of it can only make the best candidate likelier; -1: less likely.
+MONOTONE = {"top": 1, "gap": 1, "rivals": -1, "lastAddress": 1, "recentAddress": 1, "network": 1, "drift": 1,
+            "twins": -1, "exact": 1, "uniqueExact": 1, "homecoming": 1, "cameFromLastPage": 1}
+
+
+HOMECOMING = TREE_NAMES.index("homecoming")
+
+
+def samples(population, decisions):
+    """Every visit without token that had a candidate: its features, the logistic model's log-odds,
+    and 1 when the best candidate is this very browser (the owner of its id so far)."""
+    owner: dict[str, int] = {}
+    xs, offsets, ys = [], [], []
+    for visit, d in zip(population.visits, decisions):
+        # The homecoming situation is the match policy's (DecisionModel.probability): no correction there.
+        if d.get("features") is not None and d["basis"] != "token" and not d["features"][HOMECOMING]:
+            xs.append(d["features"][:len(TREE_NAMES)])
+            offsets.append(d["logistic"])
+            ys.append(1.0 if owner.get(d["top"]) == visit.device else 0.0)
+        owner.setdefault(d["visitorId"], visit.device)
+    return xs, offsets, ys
+
+
+def export(booster: lgb.Booster) -> str:
+    """TreeEnsemble's text form. The model was fitted on the vector without its bias column, so
+    feature indices move up by one to index DecisionFeatures.vector itself. Nodes are written
+    parent first (children after their parent, as TreeEnsemble requires)."""
+    trees = booster.dump_model()["tree_info"]
+    lines = [f"argus-trees 1 {len(TREE_NAMES)} 0.0 {len(trees)}"]
+    for tree in trees:
+        nodes: list[list] = []
+
+        def walk(node: dict) -> int:
+            index = len(nodes)
+            if "leaf_value" in node:
+                nodes.append([-1, float(node["leaf_value"]), -1, -1])
+                return index
+            if node["decision_type"] != "<=":
+                raise SystemExit(f"unsupported split {node['decision_type']}")
+            nodes.append([int(node["split_feature"]) + 1, float(node["threshold"]), 0, 0])
+            nodes[index][2] = walk(node["left_child"])
+            nodes[index][3] = walk(node["right_child"])
+            return index
+
+        walk(tree["tree_structure"])
+        lines.append(str(len(nodes)))
+        lines += [f"{f} {v!r} {left} {right}" for f, v, left, right in nodes]
+    return "\n".join(lines) + "\n"
+
+
+def evaluate(text: str, x: np.ndarray) -> np.ndarray:
+    """The text form's raw scores, evaluated as TreeEnsemble does."""
+    words = text.split()
+    base, trees = float(words[3]), int(words[4])
+    pos, out = 5, np.full(len(x), base)
+    for _ in range(trees):
+        count = int(words[pos]); pos += 1
+        nodes = [(int(words[pos + 4 * i]), float(words[pos + 4 * i + 1]), int(words[pos + 4 * i + 2]),
+                  int(words[pos + 4 * i + 3])) for i in range(count)]
+        pos += 4 * count
+        for r, row in enumerate(x):
+            i = 0
+            while nodes[i][0] >= 0:
+                f, t, left, right = nodes[i]
+                i = left if row[f] <= t else right
+            out[r] += nodes[i][1]
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, nargs="+", default=[21, 22, 23, 24, 25, 26])
+    parser.add_argument("--scenarios", nargs="+", default=["default", "small"])
+    parser.add_argument("--rounds", type=int, default=2, help="0: only write --start into the Swift source")
+    parser.add_argument("--start", help="the first round's trees file, or 'none' (the logistic model)")
+    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--leaves", type=int, default=15)
+    parser.add_argument("--learning-rate", type=float, default=0.05)
+    parser.add_argument("--min-leaf", type=int, default=40)
+    parser.add_argument("--out", default="/tmp/argus-trees.txt")
+    parser.add_argument("--write-swift", action="store_true")
+    parser.add_argument("--binary", default=str(ROOT / ".build-release/release/argus"))
+    args = parser.parse_args()
+    populations = [generate(Scenario.load(EVAL / "scenarios" / f"{s}.json"), seed)
+                   for s in args.scenarios for seed in args.seeds]
+    current = args.start
+    # --rounds 0: write the --start file into the Swift source as it is.
+    text = Path(args.start).read_text() if args.rounds == 0 and args.start else ""
+    for round_ in range(args.rounds):
+        xs, offsets, ys, results = [], [], [], []
+        for population in populations:
+            # Back to back, as the HTTP evaluator sends visits, and on the simulated clock, as a
+            # deployment sees them (Safari's storage expiry, silences in days).
+            for real_time in (False, True):
+                decisions = run_replay(args.binary, population, ["--trees", current] if current else [], real_time)
+                x, o, y = samples(population, decisions)
+                xs += x
+                offsets += o
+                ys += y
+                s = score(population, [d["visitorId"] for d in decisions])
+                results.append((s.overall.accuracy, s.overall.false_merge_rate, s.continuity.accuracy))
+        acc, fm, cont = (float(np.mean([r[i] for r in results])) for i in range(3))
+        print(f"round {round_}: strict {acc:.4f} false-merge {fm:.4f} continuity {cont:.4f} "
+              f"({len(ys)} samples, {int(sum(ys))} positive)", flush=True)
+        x = np.array(xs, dtype=float)
+        params = {
+            "objective": "binary", "num_leaves": args.leaves, "learning_rate": args.learning_rate,
+            "min_data_in_leaf": args.min_leaf, "lambda_l2": 1.0, "verbose": -1, "seed": 0, "deterministic": True,
+            "num_threads": 2, "monotone_constraints": [MONOTONE.get(n, 0) for n in TREE_NAMES[1:]],
+            "monotone_constraints_method": "advanced",
+        }
+        data = lgb.Dataset(x[:, 1:], label=np.array(ys), init_score=np.array(offsets), free_raw_data=False)
+        booster = lgb.train(params, data, num_boost_round=args.iterations)
+        text = export(booster)
+        worst = float(np.max(np.abs(evaluate(text, x[:3000]) - booster.predict(x[:3000, 1:], raw_score=True))))
+        assert worst < 1e-9, f"exported trees differ from the model by {worst}"
+        Path(args.out).write_text(text)
+        current = args.out
+        print(f"  {booster.num_trees()} trees written to {args.out}", flush=True)
+    if args.write_swift and text:
+        body = textwrap.indent(text.rstrip("\n"), "        ")
+        SWIFT.write_text(
+            "// Generated by tools/fit_trees.py; do not edit by hand.\n"
+            f"// {' '.join(sys.argv[1:])}\n\n"
+            "extension TreeEnsemble {\n"
+            "    /// `DecisionModel.trees`: P(the best candidate is this browser) over `DecisionFeatures.vector`.\n"
+            "    public static let fittedDecision = TreeEnsemble(text: fittedDecisionText)\n\n"
+            "    static let fittedDecisionText = \"\"\"\n"
+            f"{body}\n"
+            "        \"\"\"\n"
+            "}\n")
+        print(f"  written to {SWIFT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
