@@ -24,6 +24,7 @@ Sources/ArgusIdentification/FittedTrees.swift.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -32,43 +33,64 @@ import numpy as np
 import lightgbm as lgb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit import TREE_NAMES  # noqa: E402
+from fit import JOIN_NAMES, TREE_NAMES  # noqa: E402
 from replay import EVAL, ROOT, run_replay  # noqa: E402
 from population import Scenario, generate  # noqa: E402
 from metrics import score  # noqa: E402
 
-SWIFT = ROOT / "Sources/ArgusIdentification/FittedTrees.swift"
+SWIFT = ROOT / "Sources/ArgusIdentification"
+TESTS = ROOT / "Tests/ArgusIdentificationTests"
 
-
-# +1: more of it can only make the best candidate likelier; -1: less likely.
-MONOTONE = {"top": 1, "gap": 1, "rivals": -1, "lastAddress": 1, "recentAddress": 1, "network": 1, "drift": 1,
-            "twins": -1, "exact": 1, "uniqueExact": 1, "homecoming": 1, "cameFromLastPage": 1}
+# +1: more of it can only make the answer likelier; -1: less likely.
+MONOTONE = {
+    "decision": {"top": 1, "gap": 1, "rivals": -1, "lastAddress": 1, "recentAddress": 1, "network": 1, "drift": 1,
+                 "twins": -1, "exact": 1, "uniqueExact": 1, "homecoming": 1, "cameFromLastPage": 1},
+    "join": {"closeCall": 1, "lastAddress": 1, "recentAddress": 1, "network": 1, "drift": 1, "sharedAddress": 1,
+             "exact": 1, "twins": -1, "others": -1, "contenders": -1},
+}
+NAMES = {"decision": TREE_NAMES, "join": JOIN_NAMES}
 
 
 HOMECOMING = TREE_NAMES.index("homecoming")
 
 
 def samples(population, decisions):
-    """Every visit without token that had a candidate: its features, the logistic model's log-odds,
-    and 1 when the best candidate is this very browser (the owner of its id so far)."""
+    """Every close candidate weighed at a visit without token (IdentificationEngine.identify): its
+    features, the logistic model's log-odds, and 1 when it is this very browser (the owner of its id so far)."""
     owner: dict[str, int] = {}
     xs, offsets, ys = [], [], []
     for visit, d in zip(population.visits, decisions):
-        # The homecoming situation is the match policy's (DecisionModel.probability): no correction there.
-        if d.get("features") is not None and d["basis"] != "token" and not d["features"][HOMECOMING]:
-            xs.append(d["features"][:len(TREE_NAMES)])
-            offsets.append(d["logistic"])
-            ys.append(1.0 if owner.get(d["top"]) == visit.device else 0.0)
+        if d["basis"] != "token":
+            # Every close candidate the engine weighed for the best, each labelled on its own.
+            for trial in d.get("weighed") or []:
+                # The homecoming situation is the match policy's (DecisionModel.probability): no correction there.
+                if not trial["features"][HOMECOMING]:
+                    xs.append(trial["features"][:len(TREE_NAMES)])
+                    offsets.append(trial["logistic"])
+                    ys.append(1.0 if owner.get(trial["id"]) == visit.device else 0.0)
         owner.setdefault(d["visitorId"], visit.device)
     return xs, offsets, ys
 
 
-def export(booster: lgb.Booster) -> str:
+def join_samples(population, decisions):
+    """Every provisional visitor weighed against its silent rival: 1 when the rival is this browser."""
+    owner: dict[str, int] = {}
+    xs, offsets, ys = [], [], []
+    for visit, d in zip(population.visits, decisions):
+        if d.get("join") is not None:
+            xs.append(d["join"]["features"][:len(JOIN_NAMES)])
+            offsets.append(d["join"]["logistic"])
+            ys.append(1.0 if owner.get(d["join"]["rival"]) == visit.device else 0.0)
+        owner.setdefault(d["visitorId"], visit.device)
+    return xs, offsets, ys
+
+
+def export(booster: lgb.Booster, features: int) -> str:
     """TreeEnsemble's text form. The model was fitted on the vector without its bias column, so
     feature indices move up by one to index DecisionFeatures.vector itself. Nodes are written
     parent first (children after their parent, as TreeEnsemble requires)."""
     trees = booster.dump_model()["tree_info"]
-    lines = [f"argus-trees 1 {len(TREE_NAMES)} 0.0 {len(trees)}"]
+    lines = [f"argus-trees 1 {features} 0.0 {len(trees)}"]
     for tree in trees:
         nodes: list[list] = []
 
@@ -113,12 +135,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, nargs="+", default=[21, 22, 23, 24, 25, 26])
     parser.add_argument("--scenarios", nargs="+", default=["default", "small"])
-    parser.add_argument("--rounds", type=int, default=2, help="0: only write --start into the Swift source")
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--start", help="the first round's trees file, or 'none' (the logistic model)")
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--leaves", type=int, default=15)
     parser.add_argument("--learning-rate", type=float, default=0.05)
     parser.add_argument("--min-leaf", type=int, default=40)
+    parser.add_argument("--target", choices=["decision", "join"], default="decision")
+    parser.add_argument("--no-monotone", action="store_true", help="no monotone constraints")
     parser.add_argument("--out", default="/tmp/argus-trees.txt")
     parser.add_argument("--write-swift", action="store_true")
     parser.add_argument("--binary", default=str(ROOT / ".build-release/release/argus"))
@@ -126,16 +150,17 @@ def main() -> int:
     populations = [generate(Scenario.load(EVAL / "scenarios" / f"{s}.json"), seed)
                    for s in args.scenarios for seed in args.seeds]
     current = args.start
-    # --rounds 0: write the --start file into the Swift source as it is.
-    text = Path(args.start).read_text() if args.rounds == 0 and args.start else ""
+    option = "--trees" if args.target == "decision" else "--join-trees"
+    names = NAMES[args.target]
+    text, checks = "", []
     for round_ in range(args.rounds):
         xs, offsets, ys, results = [], [], [], []
         for population in populations:
             # Back to back, as the HTTP evaluator sends visits, and on the simulated clock, as a
             # deployment sees them (Safari's storage expiry, silences in days).
             for real_time in (False, True):
-                decisions = run_replay(args.binary, population, ["--trees", current] if current else [], real_time)
-                x, o, y = samples(population, decisions)
+                decisions = run_replay(args.binary, population, [option, current] if current else [], real_time)
+                x, o, y = (samples if args.target == "decision" else join_samples)(population, decisions)
                 xs += x
                 offsets += o
                 ys += y
@@ -148,30 +173,47 @@ def main() -> int:
         params = {
             "objective": "binary", "num_leaves": args.leaves, "learning_rate": args.learning_rate,
             "min_data_in_leaf": args.min_leaf, "lambda_l2": 1.0, "verbose": -1, "seed": 0, "deterministic": True,
-            "num_threads": 2, "monotone_constraints": [MONOTONE.get(n, 0) for n in TREE_NAMES[1:]],
+            "num_threads": 2, "monotone_constraints": [0 if args.no_monotone else MONOTONE[args.target].get(n, 0) for n in names[1:]],
             "monotone_constraints_method": "advanced",
         }
         data = lgb.Dataset(x[:, 1:], label=np.array(ys), init_score=np.array(offsets), free_raw_data=False)
         booster = lgb.train(params, data, num_boost_round=args.iterations)
-        text = export(booster)
+        text = export(booster, len(names))
         worst = float(np.max(np.abs(evaluate(text, x[:3000]) - booster.predict(x[:3000, 1:], raw_score=True))))
         assert worst < 1e-9, f"exported trees differ from the model by {worst}"
+        # Vectors spread over the samples, with the library's raw scores: the Swift tests check
+        # that TreeEnsemble evaluates the committed trees the same way.
+        picked = x[np.linspace(0, len(x) - 1, 16).astype(int)]
+        checks = list(zip(picked.tolist(), booster.predict(picked[:, 1:], raw_score=True).tolist()))
         Path(args.out).write_text(text)
+        Path(f"{args.out}.round{round_}").write_text(text)
         current = args.out
         print(f"  {booster.num_trees()} trees written to {args.out}", flush=True)
     if args.write_swift and text:
+        kind = "Decision" if args.target == "decision" else "Join"
+        swift = SWIFT / f"Fitted{kind}Trees.swift"
         body = textwrap.indent(text.rstrip("\n"), "        ")
-        SWIFT.write_text(
+        swift.write_text(
             "// Generated by tools/fit_trees.py; do not edit by hand.\n"
-            f"// {' '.join(sys.argv[1:])}\n\n"
+            f"// Fitted with: {' '.join(['tools/fit_trees.py', *sys.argv[1:]])}\n\n"
             "extension TreeEnsemble {\n"
-            "    /// `DecisionModel.trees`: P(the best candidate is this browser) over `DecisionFeatures.vector`.\n"
-            "    public static let fittedDecision = TreeEnsemble(text: fittedDecisionText)\n\n"
-            "    static let fittedDecisionText = \"\"\"\n"
+            f"    /// `DecisionModel.{'trees' if args.target == 'decision' else 'joinTrees'}`: a correction of the logistic"
+            " model's log-odds.\n"
+            f"    public static let fitted{kind} = TreeEnsemble(text: fitted{kind}Text)\n\n"
+            f"    static let fitted{kind}Text = \"\"\"\n"
             f"{body}\n"
             "        \"\"\"\n"
             "}\n")
-        print(f"  written to {SWIFT}")
+        print(f"  written to {swift}")
+        rows = "\n".join(f"        ({json.dumps(v)}, {r!r})," for v, r in checks)
+        test = TESTS / f"Fitted{kind}TreesCheck.swift"
+        test.write_text(
+            "// Generated by tools/fit_trees.py with the trees in Sources/ArgusIdentification; do not edit by hand.\n\n"
+            "extension FittedTreesCheck {\n"
+            f"    /// Feature vectors and the raw scores LightGBM gave them with `TreeEnsemble.fitted{kind}`.\n"
+            f"    static let {args.target}: [Check] = [\n{rows}\n    ]\n"
+            "}\n")
+        print(f"  written to {test}")
     return 0
 
 

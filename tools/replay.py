@@ -160,6 +160,7 @@ def main() -> int:
     parser.add_argument("--join", type=float)
     parser.add_argument("--join-model")
     parser.add_argument("--trees", help="a decision-tree ensemble's text file (tools/fit_trees.py), or 'none'")
+    parser.add_argument("--join-trees", help="a join-tree ensemble's text file (tools/fit_trees.py --target join), or 'none'")
     parser.add_argument("--policy", default="auto", help="match policy: auto, household or fleet")
     parser.add_argument("--calibration", action="store_true", help="confidence against observed accuracy")
     parser.add_argument("--diagnose", action="store_true", help="break errors down by class, basis and drift")
@@ -175,7 +176,7 @@ def main() -> int:
     scenario = Scenario.load(path)
     for seed in args.seeds:
         population = generate(scenario, seed)
-        extra = ["--policy", args.policy] + (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else []) + (["--join-model", args.join_model] if args.join_model else []) + (["--trees", args.trees] if args.trees else [])
+        extra = ["--policy", args.policy] + (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else []) + (["--join-model", args.join_model] if args.join_model else []) + (["--trees", args.trees] if args.trees else []) + (["--join-trees", args.join_trees] if args.join_trees else [])
         decisions = run_replay(args.binary, population, ["--weights", args.weights, *extra], args.real_time,
                                args.shards, args.shard_seed)
         ids = [d["visitorId"] for d in decisions]

@@ -230,12 +230,12 @@ public struct DecisionModel: Sendable {
     public var coefficients: [Double]
     /// Raw model output → observed share of right answers: what `confidence` reports.
     public var calibration: [(raw: Double, observed: Double)]
-    public var threshold = 0.88
+    public var threshold = 0.82
     /// From an address the candidate used (its own network): a lower bar.
-    public var thresholdKnownAddress = 0.85
+    public var thresholdKnownAddress = 0.8
     /// A private visit's answer is not kept by the browser, so an error does not last; a lower
     /// bar (0.7) still cost 0.1–0.2 % more false merges for 0.002 strict accuracy (seeds 21–23).
-    public var thresholdPrivate = 0.85
+    public var thresholdPrivate = 0.82
 
     /// A WebKit browser back after Safari's storage expiry (`DecisionFeatures.webkitExpiry`): the
     /// silence explains the missing token, but an identical phone's first visit looks the same.
@@ -244,13 +244,18 @@ public struct DecisionModel: Sendable {
     /// silence terms, which fire with it on a real clock, 0.93 kept every default seed under 1 %
     /// (0.99 % at most, against 1.07 % at 0.9) but turned a Safari seen once, back from its last
     /// page after a week, into a new visitor (EngineTests), so it stays at 0.9.
-    public var thresholdExpiry = 0.9
+    public var thresholdExpiry = 0.88
 
     public func threshold(for f: DecisionFeatures) -> Double {
         if f.privateMode { return thresholdPrivate }
         let base = f.address >= 2 ? thresholdKnownAddress : threshold
         return f.webkitExpiry ? max(base, thresholdExpiry) : base
     }
+    /// Close candidates judged by the model for the best (`IdentificationEngine.identify`): at
+    /// most this many, within this much of the best score. 1: the best score decides alone.
+    public var rerankLimit = 4
+    public var rerankMargin = 1.0
+
     /// A new visitor below `threshold` but above this was a close call, remembered for later.
     /// Low on purpose: the join model (fitted with it) weighs how close the call was.
     public var provisionalFloor = 0.02
@@ -260,7 +265,7 @@ public struct DecisionModel: Sendable {
     /// Rivals remembered for a close call score at most this far below the best candidate.
     public var provisionalMargin = 1.0
     /// Joining a provisional visitor into its silent rival needs this much (`joinProbability`).
-    public var joinThreshold = 0.93
+    public var joinThreshold = 0.85
     /// A logistic model of P(a provisional visitor is its silent rival) over `JoinFeatures`.
     public var joinCoefficients = Self.fittedJoin
 
@@ -272,10 +277,20 @@ public struct DecisionModel: Sendable {
         0.383, 0.9, -0.329, 2.66, 0.879, 0.283, 0.284, 1.084, -0.313, -0.458, -0.203, 0.549, -0.547, 0.32, -0.787, 0.19,
     ]
 
-    public func joinProbability(_ f: JoinFeatures) -> Double {
+    /// Boosted trees fitted on top of the logistic join model, as `trees` on top of the decision
+    /// model (`TreeEnsemble.fittedJoin`); `nil`: the logistic join model alone.
+    public var joinTrees: TreeEnsemble? = TreeEnsemble.fittedJoin
+
+    /// The logistic join model's log-odds.
+    public func joinLogisticScore(_ x: [Double]) -> Double {
         var z = 0.0
-        for (c, x) in zip(joinCoefficients, f.vector) { z += c * x }
-        return 1 / (1 + exp(-z))
+        for (c, v) in zip(joinCoefficients, x) { z += c * v }
+        return z
+    }
+
+    public func joinProbability(_ f: JoinFeatures) -> Double {
+        let x = f.vector
+        return 1 / (1 + exp(-(joinLogisticScore(x) + (joinTrees?.raw(x) ?? 0))))
     }
 
     /// `auto`: the homecoming term counts only while the environment shows no fleets.

@@ -51,6 +51,15 @@ public struct Decision: Sendable, Equatable {
     public var joined: Profile? = nil
     /// The silent rival a provisional visitor was weighed against, joined or not (tuning).
     public var joinTrial: JoinTrial? = nil
+    /// Every close candidate the model weighed for the best (tuning and fitting).
+    public var weighed: [CandidateTrial] = []
+}
+
+/// A close candidate judged as if it were the best (`IdentificationEngine.identify`).
+public struct CandidateTrial: Sendable, Equatable {
+    public var visitorID: String
+    public var features: DecisionFeatures
+    public var probability: Double
 }
 
 /// A provisional visitor weighed against its silent rival (`IdentificationEngine.settleProvisional`).
@@ -229,6 +238,38 @@ public struct IdentificationEngine: Sendable {
     /// default population, seeds 1–6 (tools/replay.py); reported a little lower.
     public static let adoptionConfidence = 0.97
 
+    /// What the model weighs for one candidate as the visit's best: its score against the best
+    /// of the others (`rank` is its place in `scores`, best first), its address and drift, and
+    /// what the index knows of it and of this visit's look, address and environment.
+    func decisionFeatures(
+        _ o: Observation, _ m: Similarity.Match, _ p: Profile, other: (match: Similarity.Match, profile: Profile)?,
+        scores: [Double], rank: Int, at time: Int64
+    ) -> DecisionFeatures {
+        let bestOther = rank == 0 ? scores.dropFirst().first : scores.first
+        var rivals = 0
+        for (i, score) in scores.enumerated() where i != rank && score >= m.score - 1 { rivals += 1 }
+        var f = DecisionFeatures(
+            top: m.score, gap: bestOther.map { m.score - $0 } ?? DecisionFeatures.maxGap, rivals: rivals,
+            address: m.address, drift: m.drift, twins: index.lookCount(o.look) - (p.look == o.look ? 1 : 0),
+            exact: p.look == o.look, model: index.hardwareCount(o.hardware), crowd: index.addressCount(o.ip),
+            webkit: o.engine == .webkit, privateMode: o.looksPrivate, cookiesDisabled: o.cookiesDisabled,
+            navigation: m.navigation, cameFromSite: o.cameFrom != 0,
+            silenceDays: Double(max(0, time - p.lastSeenAt)) / 86_400_000, silence: p.silence(at: time),
+            claimed: index.claimants(of: p.visitorID),
+            maturity: DecisionFeatures.maturity(visits: index.visits, visitors: index.count),
+            fleetEvidence: model.adaptive && evidence.showsFleets)
+        let quiet = Double(max(0, time - p.lastSeenAt))
+        f.quietShare = min(1, quiet / Double(max(1, time - min(index.firstSeen, time))))
+        f.silenceUsual = index.silenceAtTheUsualRate(since: p.lastSeenAt, at: time)
+        f.visits = p.eventCount
+        f.addresses = p.ips.count
+        f.instances = p.instances.count
+        f.secondAddress = other?.match.address ?? 0
+        f.secondExact = other.map { $0.profile.look == o.look } ?? false
+        f.roams = o.roams
+        return f
+    }
+
     /// Decides who the visit is and folds it into that visitor's profile.
     public mutating func identify(
         _ observation: Observation, token: TokenClaim?, at time: Int64, newVisitorID: () -> String, newInstance: () -> UInt64
@@ -268,42 +309,40 @@ public struct IdentificationEngine: Sendable {
         let instance = excluded != nil ? token!.instance : newInstance()
 
         let evaluated = index.evaluateCandidates(for: o, excluding: excluded, weights: weights)
-        var best: (match: Similarity.Match, profile: Profile)?
-        var second: (match: Similarity.Match, profile: Profile)?
-        if let top = evaluated.matches.max(by: { $0.match.score < $1.match.score }) {
-            best = (top.match, index.profile(atSlot: top.slot))
-            if let next = evaluated.matches.filter({ $0.slot != top.slot }).max(by: { $0.match.score < $1.match.score }) {
-                second = (next.match, index.profile(atSlot: next.slot))
-            }
-        }
-        let scores = evaluated.matches.map(\.match.score).sorted(by: >)
+        // Best score first; ties in the order the index found them.
+        let ranked = evaluated.matches.enumerated().sorted {
+            $0.element.match.score != $1.element.match.score
+                ? $0.element.match.score > $1.element.match.score : $0.offset < $1.offset
+        }.map(\.element)
+        let scores = ranked.map(\.match.score)
         let topScores = Array(scores.prefix(2))
         let compared = evaluated.compared
         var features: DecisionFeatures?
         var probability: Double?  // the model's P(best is this browser), once per visit
-        if let best {
-            var f = DecisionFeatures(
-                top: best.match.score, gap: scores.count > 1 ? scores[0] - scores[1] : DecisionFeatures.maxGap,
-                rivals: scores.dropFirst().count { $0 >= scores[0] - 1 }, address: best.match.address,
-                drift: best.match.drift, twins: index.lookCount(o.look) - (best.profile.look == o.look ? 1 : 0),
-                exact: best.profile.look == o.look, model: index.hardwareCount(o.hardware),
-                crowd: index.addressCount(o.ip), webkit: o.engine == .webkit, privateMode: o.looksPrivate,
-                cookiesDisabled: o.cookiesDisabled, navigation: best.match.navigation, cameFromSite: o.cameFrom != 0,
-                silenceDays: Double(max(0, time - best.profile.lastSeenAt)) / 86_400_000, silence: best.profile.silence(at: time),
-                claimed: index.claimants(of: best.profile.visitorID),
-                maturity: DecisionFeatures.maturity(visits: index.visits, visitors: index.count), fleetEvidence: model.adaptive && evidence.showsFleets)
-            let quiet = Double(max(0, time - best.profile.lastSeenAt))
-            f.quietShare = min(1, quiet / Double(max(1, time - min(index.firstSeen, time))))
-            f.silenceUsual = index.silenceAtTheUsualRate(since: best.profile.lastSeenAt, at: time)
-            f.visits = best.profile.eventCount
-            f.addresses = best.profile.ips.count
-            f.instances = best.profile.instances.count
-            f.secondAddress = second?.match.address ?? 0
-            f.secondExact = second.map { $0.profile.look == o.look } ?? false
-            f.roams = o.roams
-            features = f
-            let pBest = model.probability(f)
-            probability = pBest
+        var best: (match: Similarity.Match, profile: Profile)?
+        var weighed: [CandidateTrial] = []
+        if !ranked.isEmpty {
+            // The close candidates (within `rerankMargin` of the best score, at most `rerankLimit`)
+            // are each judged by the model as if it were the best: the likeliest is the best. Identical
+            // twins score alike; what tells them apart (one silent for a week, the other seen an hour
+            // ago with its token) is in the model's features, not in the score.
+            let close = ranked.prefix(model.rerankLimit).prefix { $0.match.score >= scores[0] - model.rerankMargin }
+            for (j, candidate) in close.enumerated() {
+                let profile = index.profile(atSlot: candidate.slot)
+                let other = j == 0 ? ranked.dropFirst().first : ranked.first
+                let f = decisionFeatures(
+                    o, candidate.match, profile, other: other.map { ($0.match, index.profile(atSlot: $0.slot)) },
+                    scores: scores, rank: j, at: time)
+                let p = model.probability(f)
+                weighed.append(CandidateTrial(visitorID: profile.visitorID, features: f, probability: p))
+                if p > probability ?? -1 {
+                    probability = p
+                    features = f
+                    best = (candidate.match, profile)
+                }
+            }
+        }
+        if let f = features, let best, let pBest = probability {
             if pBest > model.threshold(for: f) {
                 var p = best.profile
                 var trial: JoinTrial?
@@ -312,6 +351,7 @@ public struct IdentificationEngine: Sendable {
                 {
                     joined.tokenMismatch = tokenMismatch
                     joined.features = f
+                    joined.weighed = weighed
                     return joined
                 }
                 let last = p.lastSeenAt
@@ -323,7 +363,7 @@ public struct IdentificationEngine: Sendable {
                     visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: model.calibrated(pBest),
                     firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch, instance: instance,
                     candidates: compared, topScores: topScores, features: f, topCandidate: p.visitorID, profile: p,
-                    joinTrial: trial)
+                    joinTrial: trial, weighed: weighed)
             }
         }
 
@@ -354,6 +394,6 @@ public struct IdentificationEngine: Sendable {
             confidence: model.calibrated(probability.map { 1 - $0 } ?? Self.unmatchedConfidence),
             firstSeenAt: time, lastSeenAt: time, tokenMismatch: tokenMismatch, instance: instance,
             candidates: compared, topScores: topScores, features: features, topCandidate: best?.profile.visitorID,
-            profile: p)
+            profile: p, weighed: weighed)
     }
 }

@@ -20,12 +20,24 @@ struct Replay: ParsableCommand {
     @Option(help: "Match policy: auto, household or fleet.") var policy = "auto"
     @Option(help: "A decision-tree ensemble's text file (tools/fit_trees.py), or 'none' for the logistic model.")
     var trees: String?
+    @Option(help: "A join-tree ensemble's text file (tools/fit_trees.py --target join), or 'none'.")
+    var joinTrees: String?
 
     /// A JSON array of exactly `count` numbers, given as `option`.
     static func coefficients(_ text: String, option: String, count: Int) throws -> [Double] {
         let values = try JSONParser.parse(text).arrayValue?.compactMap(\.doubleValue) ?? []
         guard values.count == count else { throw ValidationError("\(option) needs \(count) numbers") }
         return values
+    }
+
+    /// A tree ensemble from its text file, or none for "none".
+    static func ensemble(_ path: String, features: Int) throws -> TreeEnsemble? {
+        if path == "none" { return nil }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard let ensemble = TreeEnsemble(text: text), ensemble.features <= features else {
+            throw ValidationError("\(path) is not a tree ensemble over \(features) features")
+        }
+        return ensemble
     }
 
     func run() throws {
@@ -40,21 +52,13 @@ struct Replay: ParsableCommand {
             decision.coefficients = try Self.coefficients(model, option: "--model", count: DecisionModel.fitted.count)
             decision.trees = nil
         }
-        if let trees {
-            if trees == "none" {
-                decision.trees = nil
-            } else {
-                let text = try String(contentsOfFile: trees, encoding: .utf8)
-                guard let ensemble = TreeEnsemble(text: text), ensemble.features <= DecisionFeatures.names.count else {
-                    throw ValidationError("\(trees) is not a tree ensemble over \(DecisionFeatures.names.count) features")
-                }
-                decision.trees = ensemble
-            }
-        }
+        if let trees { decision.trees = try Self.ensemble(trees, features: DecisionFeatures.names.count) }
+        if let joinTrees { decision.joinTrees = try Self.ensemble(joinTrees, features: JoinFeatures.names.count) }
         if let threshold { decision.threshold = threshold }
         if let join { decision.joinThreshold = join }
         if let joinModel {
             decision.joinCoefficients = try Self.coefficients(joinModel, option: "--join-model", count: JoinFeatures.names.count)
+            decision.joinTrees = nil
         }
         let env = ProcessInfo.processInfo.environment
         if let v = env["ARGUS_T_BASE"].flatMap(Double.init) { decision.threshold = v }
@@ -64,6 +68,8 @@ struct Replay: ParsableCommand {
         if let v = env["ARGUS_PROV_LIMIT"].flatMap(Int.init) { decision.provisionalLimit = v }
         if let v = env["ARGUS_PROV_MARGIN"].flatMap(Double.init) { decision.provisionalMargin = v }
         if let v = env["ARGUS_PROV_FLOOR"].flatMap(Double.init) { decision.provisionalFloor = v }
+        if let v = env["ARGUS_RERANK"].flatMap(Int.init) { decision.rerankLimit = v }
+        if let v = env["ARGUS_RERANK_MARGIN"].flatMap(Double.init) { decision.rerankMargin = v }
         var engine = IdentificationEngine(weights: w, model: decision)
         var tokens: [Int64: TokenClaim] = [:]
         var instances: UInt64 = 0
@@ -104,10 +110,19 @@ struct Replay: ParsableCommand {
                         .object(JSONObject([
                             ("rival", .string(t.rival)), ("p", .double(t.probability)),
                             ("features", .array(t.features.vector.map { .double($0) })),
+                            ("logistic", .double(decision.joinLogisticScore(t.features.vector))),
                         ]))
                     } ?? .null,
                     "features": d.features.map { .array($0.vector.map { .double($0) }) } ?? .null,
                     "logistic": d.features.map { .double(decision.logisticScore($0.vector)) } ?? .null,
+                    "weighed": .array(
+                        d.weighed.map { t in
+                            .object(JSONObject([
+                                ("id", .string(t.visitorID)), ("p", .double(t.probability)),
+                                ("features", .array(t.features.vector.map { .double($0) })),
+                                ("logistic", .double(decision.logisticScore(t.features.vector))),
+                            ]))
+                        }),
                 ],
                 into: &out)
             out.append(0x0A)

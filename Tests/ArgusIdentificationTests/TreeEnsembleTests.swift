@@ -1,0 +1,83 @@
+@testable import ArgusIdentification
+import Foundation
+import Testing
+
+@Suite struct TreeEnsembleTests {
+    /// Two trees over three features: the first splits on x[1] then x[2], the second is one leaf.
+    static let small = """
+        argus-trees 1 3 0.5 2
+        5
+        1 2.5 1 2
+        -1 -1.0 -1 -1
+        2 0.0 3 4
+        -1 0.25 -1 -1
+        -1 2.0 -1 -1
+        1
+        -1 0.125 -1 -1
+        """
+
+    @Test func aVectorFollowsItsBranchesAndTheLeavesAddUp() throws {
+        let trees = try #require(TreeEnsemble(text: Self.small))
+        #expect(trees.treeCount == 2)
+        #expect(trees.features == 3)
+        #expect(trees.raw([9, 2.5, 7]) == 0.5 - 1.0 + 0.125)  // equal to the threshold: left
+        #expect(trees.raw([9, 2.6, 0]) == 0.5 + 0.25 + 0.125)
+        #expect(trees.raw([9, 2.6, 0.1]) == 0.5 + 2.0 + 0.125)
+        #expect(trees.raw([9, .nan, -5]) == 0.5 + 0.25 + 0.125)  // NaN is not <= anything: right
+        #expect(abs(trees.probability([9, 2.6, 0.1]) - 1 / (1 + exp(-2.625))) < 1e-12)
+    }
+
+    @Test(arguments: [
+        "argus-trees 2 3 0.5 0",  // another version
+        "argus-trees 1 3 0.5 1\n3\n1 2.5 0 2\n-1 1 -1 -1\n-1 2 -1 -1",  // a child that is its own parent
+        "argus-trees 1 3 0.5 1\n3\n1 2.5 1 3\n-1 1 -1 -1\n-1 2 -1 -1",  // a child outside the tree
+        "argus-trees 1 3 0.5 1\n3\n3 2.5 1 2\n-1 1 -1 -1\n-1 2 -1 -1",  // a feature beyond the vector
+        "argus-trees 1 3 0.5 1\n3\n1 2.5 1 2\n-1 1 -1 -1",  // cut short
+        "argus-trees 1 3 0.5 1\n1\n-1 1 -1 -1\n7",  // something after the last tree
+        "argus-trees 1 3 x 0",
+        "",
+    ])
+    func malformedTextIsRefused(_ text: String) {
+        #expect(TreeEnsemble(text: text) == nil)
+    }
+
+    /// The committed ensembles evaluate as the library that fitted them did (vectors and raw
+    /// scores written by tools/fit_trees.py next to the trees, `FittedTreesCheck`).
+    @Test func theFittedTreesGiveTheScoresTheyWereFittedWith() throws {
+        for (name, trees, checks) in [
+            ("decision", TreeEnsemble.fittedDecision, FittedTreesCheck.decision),
+            ("join", TreeEnsemble.fittedJoin, FittedTreesCheck.join),
+        ] {
+            guard let trees else {
+                #expect(checks.isEmpty, "\(name): checks without trees")
+                continue
+            }
+            #expect(checks.count >= 10, "\(name)")
+            for check in checks {
+                #expect(abs(trees.raw(check.vector) - check.raw) < 1e-9, "\(name): \(check.vector)")
+            }
+        }
+        #expect(TreeEnsemble.fittedDecision.map { $0.features == DecisionFeatures.names.count } ?? true)
+        #expect(TreeEnsemble.fittedJoin.map { $0.features == JoinFeatures.names.count } ?? true)
+    }
+
+    /// Where the match policy decides (a lone browser back at its own address), the trees do not.
+    @Test func theHomecomingSituationIsLeftToTheLogisticModel() throws {
+        var model = DecisionModel(policy: .household)
+        var f = DecisionFeatures(
+            top: 7, gap: 8, rivals: 0, address: 3, drift: 0, twins: 0, exact: true, model: 1, crowd: 1, webkit: false,
+            privateMode: false, cookiesDisabled: false)
+        #expect(f.homecoming)
+        let corrected = model.probability(f)
+        let alone = 1 / (1 + exp(-model.logisticScore(f.vector)))
+        #expect(abs(corrected - alone) < 1e-12)
+        // Elsewhere the correction applies: a constant tree moves the probability.
+        model.trees = TreeEnsemble(text: "argus-trees 1 1 -2.0 0")
+        f.crowd = 3
+        #expect(!f.homecoming)
+        let lowered = model.probability(f)
+        #expect(abs(lowered - 1 / (1 + exp(-(model.logisticScore(f.vector) - 2)))) < 1e-12)
+        model.trees = nil
+        #expect(model.probability(f) > lowered)
+    }
+}
