@@ -2,12 +2,12 @@
 """Fits the confidence map (DecisionModel.calibration): raw model output →
 observed share of right answers, on simulated populations from ../shared/eval.
 
-    python3 tools/calibrate.py [--seeds 21 22 23] [--model '[...]'] [--bins 12]
+    python3 tools/calibrate.py [--seeds 21 22 23] [--policy household] [--bins 12]
 
 Every visit is replayed through `argus replay`. Its raw confidence is what
 the engine calibrates: the decision model's probability for a fingerprint
-match (from the reported features and `--model`, which must be the
-coefficients the binary was built with for `--policy`), the join model's
+match (as the binary reports it for the candidate it weighed likeliest,
+trees included; or priced from the features with `--model`), the join model's
 for a join, one minus it for a new visitor
 that had a candidate, and 0.99 for token answers and new visitors without
 any candidate. "Right": the id belongs to the browser (first given to it)
@@ -28,7 +28,7 @@ from replay import EVAL, ROOT, run_replay  # noqa: E402
 from population import Scenario, generate  # noqa: E402
 
 
-def points(binary: str, scenarios: list[str], seeds: list[int], model: list[float], policy: str) -> list[tuple[float, bool]]:
+def points(binary: str, scenarios: list[str], seeds: list[int], model: list[float] | None, policy: str) -> list[tuple[float, bool]]:
     out = []
     for scenario in scenarios:
         for seed in seeds:
@@ -45,7 +45,10 @@ def points(binary: str, scenarios: list[str], seeds: list[int], model: list[floa
                 elif d["basis"] == "token" or f is None:
                     raw = 0.99
                 else:
-                    p = 1 / (1 + math.exp(-sum(a * b for a, b in zip(model, f))))
+                    if model:
+                        p = 1 / (1 + math.exp(-sum(a * b for a, b in zip(model, f))))
+                    else:  # the binary's own: the likeliest close candidate's (trees included)
+                        p = max(t["p"] for t in d["weighed"])
                     raw = p if d["basis"] == "fingerprint" else 1 - p
                 out.append((raw, right))
     return out
@@ -55,12 +58,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, nargs="+", default=[21, 22, 23])
     parser.add_argument("--scenarios", nargs="+", default=["default", "small"])
-    parser.add_argument("--model", required=True, help="the binary's DecisionModel.fitted (JSON array)")
+    parser.add_argument("--model", help="logistic coefficients to price the features with (JSON array); "
+                        "without, the probability the binary reports for the candidate it weighed likeliest")
     parser.add_argument("--bins", type=int, default=12)
     parser.add_argument("--policy", default="household", help="match policy the map is for")
     parser.add_argument("--binary", default=str(ROOT / ".build-release/release/argus"))
     args = parser.parse_args()
-    pts = sorted(points(args.binary, args.scenarios, args.seeds, json.loads(args.model), args.policy))
+    pts = sorted(points(args.binary, args.scenarios, args.seeds, json.loads(args.model) if args.model else None,
+                        args.policy))
     other = [p for p in pts if p[0] != 0.99]
     n = args.bins
     bins = [other[i * len(other) // n:(i + 1) * len(other) // n] for i in range(n)]

@@ -265,7 +265,7 @@ public struct DecisionModel: Sendable {
     /// Rivals remembered for a close call score at most this far below the best candidate.
     public var provisionalMargin = 1.0
     /// Joining a provisional visitor into its silent rival needs this much (`joinProbability`).
-    public var joinThreshold = 0.85
+    public var joinThreshold = 0.88
     /// A logistic model of P(a provisional visitor is its silent rival) over `JoinFeatures`.
     public var joinCoefficients = Self.fittedJoin
 
