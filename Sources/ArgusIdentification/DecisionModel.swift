@@ -355,16 +355,17 @@ public struct DecisionModel: Sendable {
     }()
 
     /// Measured on the evaluator's populations with seeds 21–23 (default and small scenarios),
-    /// `tools/calibrate.py --model '[…]'` with `fitted`, after the silence terms (2026-11-22, sixth session).
+    /// `tools/calibrate.py --policy household`, with the fitted trees (eighth session, 2026-11-22).
+    /// The last point is the mass of token answers (raw 0.99) and decisions as sure.
     public static let householdCalibration: [(raw: Double, observed: Double)] = [
-        (0, 0.03), (0.193, 0.057), (0.369, 0.119), (0.591, 0.255), (0.785, 0.457), (0.885, 0.724), (0.925, 0.808),
-        (0.95, 0.856), (0.968, 0.894), (0.982, 0.907), (0.99, 0.994), (1, 0.996),
+        (0, 0.03), (0.312, 0.124), (0.641, 0.248), (0.864, 0.725), (0.929, 0.846), (0.963, 0.867), (0.982, 0.898),
+        (0.991, 0.988),
     ]
 
-    /// Measured as the household map (`tools/calibrate.py --policy fleet`, with `fittedFleet`).
+    /// Measured as the household map (`tools/calibrate.py --policy fleet`).
     public static let fleetCalibration: [(raw: Double, observed: Double)] = [
-        (0, 0.02), (0.193, 0.047), (0.367, 0.114), (0.586, 0.261), (0.78, 0.445), (0.883, 0.72), (0.923, 0.808),
-        (0.948, 0.866), (0.967, 0.892), (0.981, 0.902), (0.99, 0.994), (1, 0.996),
+        (0, 0.02), (0.313, 0.106), (0.638, 0.262), (0.861, 0.727), (0.926, 0.854), (0.961, 0.869), (0.981, 0.897),
+        (0.991, 0.989),
     ]
 
     /// The probability that an answer given with raw confidence `raw` is right.
