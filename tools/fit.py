@@ -66,6 +66,19 @@ def join_samples(population, decisions):
     return xs, ys
 
 
+def outcome(population, decisions) -> tuple[float, float, float]:
+    """Strict accuracy, false merges and continuity of one replay."""
+    s = score(population, [d["visitorId"] for d in decisions])
+    return s.overall.accuracy, s.overall.false_merge_rate, s.continuity.accuracy
+
+
+def report_round(round_: int, results: list[tuple[float, float, float]], ys: list[float]) -> None:
+    """One fitting round's replays (their mean outcome) and the samples they gave."""
+    acc, fm, cont = (float(np.mean([r[i] for r in results])) for i in range(3))
+    print(f"round {round_}: strict {acc:.4f} false-merge {fm:.4f} continuity {cont:.4f} "
+          f"({len(ys)} samples, {int(sum(ys))} positive)", flush=True)
+
+
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, offset: np.ndarray | None = None) -> np.ndarray:
     """L2-regularised logistic regression (the first column, the bias, unpenalised unless `offset` is
     given: then the columns are extra terms on top of a fixed model's `offset`, all penalised)."""
@@ -117,11 +130,8 @@ def main() -> int:
             x, y = (samples if args.target == "decision" else join_samples)(population, decisions)
             xs += x
             ys += y
-            s = score(population, [d["visitorId"] for d in decisions])
-            results.append((s.overall.accuracy, s.overall.false_merge_rate, s.continuity.accuracy))
-        acc, fm, cont = (float(np.mean([r[i] for r in results])) for i in range(3))
-        print(f"round {round_}: strict {acc:.4f} false-merge {fm:.4f} continuity {cont:.4f} "
-              f"({len(ys)} samples, {int(sum(ys))} positive)", flush=True)
+            results.append(outcome(population, decisions))
+        report_round(round_, results, ys)
         x = np.array(xs)
         if args.only:
             current = model if args.target == "decision" else join_model

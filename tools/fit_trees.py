@@ -33,10 +33,9 @@ import numpy as np
 import lightgbm as lgb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit import JOIN_NAMES, TREE_NAMES  # noqa: E402
+from fit import JOIN_NAMES, TREE_NAMES, outcome, report_round  # noqa: E402
 from replay import EVAL, ROOT, run_replay  # noqa: E402
 from population import Scenario, generate  # noqa: E402
-from metrics import score  # noqa: E402
 
 SWIFT = ROOT / "Sources/ArgusIdentification"
 TESTS = ROOT / "Tests/ArgusIdentificationTests"
@@ -164,11 +163,8 @@ def main() -> int:
                 xs += x
                 offsets += o
                 ys += y
-                s = score(population, [d["visitorId"] for d in decisions])
-                results.append((s.overall.accuracy, s.overall.false_merge_rate, s.continuity.accuracy))
-        acc, fm, cont = (float(np.mean([r[i] for r in results])) for i in range(3))
-        print(f"round {round_}: strict {acc:.4f} false-merge {fm:.4f} continuity {cont:.4f} "
-              f"({len(ys)} samples, {int(sum(ys))} positive)", flush=True)
+                results.append(outcome(population, decisions))
+        report_round(round_, results, ys)
         x = np.array(xs, dtype=float)
         params = {
             "objective": "binary", "num_leaves": args.leaves, "learning_rate": args.learning_rate,
