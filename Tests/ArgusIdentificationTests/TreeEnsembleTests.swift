@@ -80,4 +80,33 @@ import Testing
         model.trees = nil
         #expect(model.probability(f) > lowered)
     }
+
+    /// Identical twins score alike: the engine weighs each close candidate with the model and
+    /// takes the likeliest, whichever the index found first. Here a tree that prefers the
+    /// candidate silent for most of the environment's history (`quietShare`).
+    @Test func theModelPicksAmongCloseCandidates() throws {
+        let quiet = try #require(DecisionFeatures.names.firstIndex(of: "quietShare"))
+        let tree = "argus-trees 1 \(quiet + 1) 0 1\n3\n\(quiet) 0.5 1 2\n-1 -6 -1 -1\n-1 6 -1 -1"
+        let o = Browser().observation(ip: "70.0.0.1")
+        for order in [["silent", "recent"], ["recent", "silent"]] {
+            for limit in [4, 1] {
+                var model = DecisionModel(policy: .fleet)
+                model.trees = try #require(TreeEnsemble(text: tree))
+                model.rerankLimit = limit
+                var engine = IdentificationEngine(model: model)
+                for id in order {
+                    engine.load(Profile(visitorID: id, observation: o, at: id == "silent" ? 1_000 : 999_000))
+                }
+                let d = engine.identify(
+                    o, token: nil, at: 1_000_000, newVisitorID: { "new" }, newInstance: { 7 })
+                #expect(d.weighed.count == min(limit, 2))
+                if limit == 4 {
+                    #expect(d.topCandidate == "silent", "loaded \(order)")
+                    #expect(d.weighed.map(\.visitorID).sorted() == ["recent", "silent"])
+                } else {
+                    #expect(d.topCandidate == d.weighed.first?.visitorID)  // the first of equal scores
+                }
+            }
+        }
+    }
 }
