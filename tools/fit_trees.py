@@ -33,6 +33,7 @@ import numpy as np
 import lightgbm as lgb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fit  # noqa: E402
 from fit import JOIN_NAMES, TREE_NAMES, outcome, report_round  # noqa: E402
 from replay import EVAL, ROOT, run_replay  # noqa: E402
 from population import Scenario, generate  # noqa: E402
@@ -72,15 +73,10 @@ def samples(population, decisions):
 
 
 def join_samples(population, decisions):
-    """Every provisional visitor weighed against its silent rival: 1 when the rival is this browser."""
-    owner: dict[str, int] = {}
-    xs, offsets, ys = [], [], []
-    for visit, d in zip(population.visits, decisions):
-        if d.get("join") is not None:
-            xs.append(d["join"]["features"][:len(JOIN_NAMES)])
-            offsets.append(d["join"]["logistic"])
-            ys.append(1.0 if owner.get(d["join"]["rival"]) == visit.device else 0.0)
-        owner.setdefault(d["visitorId"], visit.device)
+    """Every provisional visitor weighed against its silent rival (tools/fit.py's samples), with
+    the logistic join model's log-odds."""
+    xs, ys = fit.join_samples(population, decisions)
+    offsets = [d["join"]["logistic"] for d in decisions if d.get("join") is not None]
     return xs, offsets, ys
 
 

@@ -285,9 +285,12 @@ public struct DecisionModel: Sendable {
     public var joinTrees: TreeEnsemble? = TreeEnsemble.fittedJoin
 
     /// The logistic join model's log-odds.
-    public func joinLogisticScore(_ x: [Double]) -> Double {
+    public func joinLogisticScore(_ x: [Double]) -> Double { Self.logOdds(joinCoefficients, x) }
+
+    /// A logistic model's log-odds: one weighted term per feature.
+    static func logOdds(_ coefficients: [Double], _ x: [Double]) -> Double {
         var z = 0.0
-        for (c, v) in zip(joinCoefficients, x) { z += c * v }
+        for (c, v) in zip(coefficients, x) { z += c * v }
         return z
     }
 
@@ -382,12 +385,8 @@ public struct DecisionModel: Sendable {
         return points[points.count - 1].observed
     }
 
-    /// The logistic model's log-odds: one term per feature.
-    public func logisticScore(_ x: [Double]) -> Double {
-        var z = 0.0
-        for (c, v) in zip(coefficients, x) { z += c * v }
-        return z
-    }
+    /// The logistic model's log-odds.
+    public func logisticScore(_ x: [Double]) -> Double { Self.logOdds(coefficients, x) }
 
     /// P(the best candidate is this browser): the logistic model, corrected by the tree
     /// ensemble when there is one (its raw score adds to the log-odds).

@@ -238,28 +238,47 @@ public struct IdentificationEngine: Sendable {
     /// default population, seeds 1–6 (tools/replay.py); reported a little lower.
     public static let adoptionConfidence = 0.97
 
+    /// What the decision features take from the visit and the environment, the same for every
+    /// candidate weighed at one visit (`decisionFeatures`).
+    struct VisitContext {
+        var looks: Int
+        var hardware: Int
+        var crowd: Int
+        var maturity: Double
+        var fleetEvidence: Bool
+        /// When the environment's history starts (capped at the visit's time).
+        var since: Int64
+
+        init(_ o: Observation, index: VisitorIndex, model: DecisionModel, evidence: FleetEvidence, at time: Int64) {
+            looks = index.lookCount(o.look)
+            hardware = index.hardwareCount(o.hardware)
+            crowd = index.addressCount(o.ip)
+            maturity = DecisionFeatures.maturity(visits: index.visits, visitors: index.count)
+            fleetEvidence = model.adaptive && evidence.showsFleets
+            since = min(index.firstSeen, time)
+        }
+    }
+
     /// What the model weighs for one candidate as the visit's best: its score against the best
     /// of the others (`rank` is its place in `scores`, best first), its address and drift, and
-    /// what the index knows of it and of this visit's look, address and environment.
+    /// what the index knows of it; the visit's and the environment's part comes from `visit`.
     func decisionFeatures(
-        _ o: Observation, _ m: Similarity.Match, _ p: Profile, other: (match: Similarity.Match, profile: Profile)?,
-        scores: [Double], rank: Int, at time: Int64
+        _ o: Observation, _ visit: VisitContext, _ m: Similarity.Match, _ p: Profile,
+        other: (match: Similarity.Match, profile: Profile)?, scores: [Double], rank: Int, at time: Int64
     ) -> DecisionFeatures {
         let bestOther = rank == 0 ? scores.dropFirst().first : scores.first
         var rivals = 0
         for (i, score) in scores.enumerated() where i != rank && score >= m.score - 1 { rivals += 1 }
         var f = DecisionFeatures(
             top: m.score, gap: bestOther.map { m.score - $0 } ?? DecisionFeatures.maxGap, rivals: rivals,
-            address: m.address, drift: m.drift, twins: index.lookCount(o.look) - (p.look == o.look ? 1 : 0),
-            exact: p.look == o.look, model: index.hardwareCount(o.hardware), crowd: index.addressCount(o.ip),
+            address: m.address, drift: m.drift, twins: visit.looks - (p.look == o.look ? 1 : 0),
+            exact: p.look == o.look, model: visit.hardware, crowd: visit.crowd,
             webkit: o.engine == .webkit, privateMode: o.looksPrivate, cookiesDisabled: o.cookiesDisabled,
             navigation: m.navigation, cameFromSite: o.cameFrom != 0,
             silenceDays: Double(max(0, time - p.lastSeenAt)) / 86_400_000, silence: p.silence(at: time),
-            claimed: index.claimants(of: p.visitorID),
-            maturity: DecisionFeatures.maturity(visits: index.visits, visitors: index.count),
-            fleetEvidence: model.adaptive && evidence.showsFleets)
+            claimed: index.claimants(of: p.visitorID), maturity: visit.maturity, fleetEvidence: visit.fleetEvidence)
         let quiet = Double(max(0, time - p.lastSeenAt))
-        f.quietShare = min(1, quiet / Double(max(1, time - min(index.firstSeen, time))))
+        f.quietShare = min(1, quiet / Double(max(1, time - visit.since)))
         f.silenceUsual = index.silenceAtTheUsualRate(since: p.lastSeenAt, at: time)
         f.visits = p.eventCount
         f.addresses = p.ips.count
@@ -309,11 +328,8 @@ public struct IdentificationEngine: Sendable {
         let instance = excluded != nil ? token!.instance : newInstance()
 
         let evaluated = index.evaluateCandidates(for: o, excluding: excluded, weights: weights)
-        // Best score first; ties in the order the index found them.
-        let ranked = evaluated.matches.enumerated().sorted {
-            $0.element.match.score != $1.element.match.score
-                ? $0.element.match.score > $1.element.match.score : $0.offset < $1.offset
-        }.map(\.element)
+        // Best score first; ties in the order the index found them (the sort is stable).
+        let ranked = evaluated.matches.sorted { $0.match.score > $1.match.score }
         let scores = ranked.map(\.match.score)
         let topScores = Array(scores.prefix(2))
         let compared = evaluated.compared
@@ -327,11 +343,12 @@ public struct IdentificationEngine: Sendable {
             // twins score alike; what tells them apart (one silent for a week, the other seen an hour
             // ago with its token) is in the model's features, not in the score.
             let close = ranked.prefix(model.rerankLimit).prefix { $0.match.score >= scores[0] - model.rerankMargin }
+            let visit = VisitContext(o, index: index, model: model, evidence: evidence, at: time)
             for (j, candidate) in close.enumerated() {
                 let profile = index.profile(atSlot: candidate.slot)
                 let other = j == 0 ? ranked.dropFirst().first : ranked.first
                 let f = decisionFeatures(
-                    o, candidate.match, profile, other: other.map { ($0.match, index.profile(atSlot: $0.slot)) },
+                    o, visit, candidate.match, profile, other: other.map { ($0.match, index.profile(atSlot: $0.slot)) },
                     scores: scores, rank: j, at: time)
                 let p = model.probability(f)
                 weighed.append(CandidateTrial(visitorID: profile.visitorID, features: f, probability: p))
@@ -380,8 +397,8 @@ public struct IdentificationEngine: Sendable {
         {
             // A close call: remember who else it might have been.
             var rivals = [best.profile.visitorID]
-            let close = evaluated.matches.filter { $0.match.score >= best.match.score - model.provisionalMargin }
-            for m in close.sorted(by: { $0.match.score > $1.match.score }) where rivals.count < model.provisionalLimit {
+            let close = ranked.filter { $0.match.score >= best.match.score - model.provisionalMargin }
+            for m in close where rivals.count < model.provisionalLimit {
                 let id = index.profile(atSlot: m.slot).visitorID
                 if id != best.profile.visitorID { rivals.append(id) }
             }
