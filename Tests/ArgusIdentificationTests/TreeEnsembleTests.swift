@@ -87,11 +87,12 @@ import Testing
     @Test func theModelPicksAmongCloseCandidates() throws {
         let quiet = try #require(DecisionFeatures.names.firstIndex(of: "quietShare"))
         let tree = "argus-trees 1 \(quiet + 1) 0 1\n3\n\(quiet) 0.5 1 2\n-1 -6 -1 -1\n-1 6 -1 -1"
+        let ensemble = try #require(TreeEnsemble(text: tree))
         let o = Browser().observation(ip: "70.0.0.1")
         for order in [["silent", "recent"], ["recent", "silent"]] {
             for limit in [4, 1] {
                 var model = DecisionModel(policy: .fleet)
-                model.trees = try #require(TreeEnsemble(text: tree))
+                model.trees = ensemble
                 model.rerankLimit = limit
                 var engine = IdentificationEngine(model: model)
                 for id in order {
