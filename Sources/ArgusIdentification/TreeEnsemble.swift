@@ -15,15 +15,25 @@ import Foundation
 ///
 /// A node with feature −1 is a leaf; otherwise a value `x[feature] <= threshold` goes to
 /// `left`, anything else (NaN included) to `right`. Child indices count within the tree.
+///
+/// Evaluation walks `lanes` trees side by side: one tree's walk is a chain of dependent loads
+/// (node, then feature, then the next node), and independent chains overlap in the processor.
+/// A leaf points to itself both ways, so a lane that reached its leaf stays there while the
+/// others finish their group's deepest path.
 public struct TreeEnsemble: Sendable, Equatable {
     /// Flattened nodes of every tree.
     struct Node: Sendable, Equatable {
+        /// The feature a split reads; 0 in a leaf (read, then ignored).
         var feature: Int32
+        /// Children (absolute indices); a leaf's are itself.
         var left: Int32
         var right: Int32
         /// The split threshold, or the leaf's value.
         var value: Double
     }
+
+    /// Trees walked side by side.
+    static let lanes = 8
 
     public let base: Double
     /// How many features a vector must have.
@@ -31,6 +41,9 @@ public struct TreeEnsemble: Sendable, Equatable {
     let nodes: [Node]
     /// Where each tree's root is in `nodes`.
     let roots: [Int32]
+    /// Per group of `lanes` consecutive trees (the last may be shorter): the most splits on any
+    /// path from one of its roots to a leaf.
+    let groupDepths: [Int32]
 
     public var treeCount: Int { roots.count }
 
@@ -51,7 +64,8 @@ public struct TreeEnsemble: Sendable, Equatable {
             for _ in 0..<count {
                 guard let feature = int(), let value = double(), let left = int(), let right = int() else { return nil }
                 if feature < 0 {
-                    nodes.append(Node(feature: -1, left: -1, right: -1, value: value))
+                    let here = Int32(nodes.count)
+                    nodes.append(Node(feature: 0, left: here, right: here, value: value))
                 } else {
                     // Children must exist within this tree and lie after their parent: no cycles.
                     let here = nodes.count - start
@@ -65,25 +79,65 @@ public struct TreeEnsemble: Sendable, Equatable {
         self.features = features
         self.nodes = nodes
         self.roots = roots
+        // Children lie after their parent, so one backward pass gives every node's height.
+        var height = [Int32](repeating: 0, count: nodes.count)
+        for i in nodes.indices.reversed() where nodes[i].left != Int32(i) {
+            height[i] = 1 + max(height[Int(nodes[i].left)], height[Int(nodes[i].right)])
+        }
+        groupDepths = stride(from: 0, to: roots.count, by: Self.lanes).map { start in
+            roots[start..<min(roots.count, start + Self.lanes)].map { height[Int($0)] }.max() ?? 0
+        }
     }
 
-    /// The raw score (log-odds) of a vector of at least `features` values.
+    /// Two ensembles are equal when they compute the same function the same way (the group
+    /// depths follow from the nodes).
+    public static func == (a: TreeEnsemble, b: TreeEnsemble) -> Bool {
+        a.base == b.base && a.features == b.features && a.nodes == b.nodes && a.roots == b.roots
+    }
+
+    /// The raw score (log-odds) of a vector of at least `features` values. Leaf values are
+    /// added in tree order, as a one-at-a-time walk would.
     public func raw(_ x: [Double]) -> Double {
         precondition(x.count >= features, "a vector of \(x.count) values for \(features) features")
         var sum = base
         nodes.withUnsafeBufferPointer { nodes in
             x.withUnsafeBufferPointer { x in
-                for root in roots {
-                    var i = Int(root)
-                    while nodes[i].feature >= 0 {
-                        let n = nodes[i]
-                        i = Int(x[Int(n.feature)] <= n.value ? n.left : n.right)
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.lanes) { lane in
+                    var start = 0
+                    for depth in groupDepths {
+                        let width = min(Self.lanes, roots.count - start)
+                        for k in 0..<width { lane[k] = Int(roots[start + k]) }
+                        if width == Self.lanes {
+                            for _ in 0..<depth {
+                                for k in 0..<Self.lanes {
+                                    lane[k] = Self.step(nodes[lane[k]], x)
+                                }
+                            }
+                        } else {
+                            for k in 0..<width {
+                                var i = lane[k]
+                                while nodes[i].left != Int32(i) {
+                                    let n = nodes[i]
+                                    i = Int(x[Int(n.feature)] <= n.value ? n.left : n.right)
+                                }
+                                lane[k] = i
+                            }
+                        }
+                        for k in 0..<width { sum += nodes[lane[k]].value }
+                        start += width
                     }
-                    sum += nodes[i].value
                 }
             }
         }
         return sum
+    }
+
+    /// The child a vector goes to, chosen without a branch (a walk's turns are as good as
+    /// random to a branch predictor).
+    @inline(__always)
+    static func step(_ n: Node, _ x: UnsafeBufferPointer<Double>) -> Int {
+        let right = Int(unsafeBitCast(!(x[Int(n.feature)] <= n.value), to: UInt8.self))
+        return Int(n.left) &+ ((Int(n.right) &- Int(n.left)) & (0 &- right))
     }
 
     /// The logistic of `raw`.

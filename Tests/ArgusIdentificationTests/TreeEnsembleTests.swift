@@ -27,6 +27,35 @@ import Testing
         #expect(abs(trees.probability([9, 2.6, 0.1]) - 1 / (1 + exp(-2.625))) < 1e-12)
     }
 
+    /// Trees are walked eight at a time: groups mixing single leaves with deep chains, and a
+    /// last group of three, give what one tree at a time gives.
+    @Test func treesWalkedSideBySideGiveWhatOneAtATimeGives() throws {
+        // Tree t: a chain of t % 6 splits down its left side on feature t % 4 (thresholds
+        // 0, 1, 2, …), each right child a leaf; t % 6 == 0 is a single leaf.
+        var text = "argus-trees 1 4 -0.5 19\n"
+        var reference: [(splits: Int, feature: Int, leaves: [Double])] = []
+        for t in 0..<19 {
+            let splits = t % 6, feature = t % 4
+            let leaves = (0...splits).map { Double(t * 10 + $0) / 64 }
+            reference.append((splits, feature, leaves))
+            text += "\(2 * splits + 1)\n"
+            for d in 0..<splits {  // node 2d splits; 2d+1 is its right leaf; 2d+2 the next split
+                text += "\(feature) \(d).0 \(2 * d + 2) \(2 * d + 1)\n-1 \(leaves[d]) -1 -1\n"
+            }
+            text += "-1 \(leaves[splits]) -1 -1\n"
+        }
+        let trees = try #require(TreeEnsemble(text: text))
+        for x in [[-1.0, -1, -1, -1], [0.5, 1.5, 2.5, 3.5], [5, 5, 5, 5], [2, .nan, 0, 4]] {
+            var expected = -0.5
+            for tree in reference {
+                // x goes right at the first threshold it exceeds (NaN: at once), else to the deepest leaf.
+                let first = (0..<tree.splits).first { !(x[tree.feature] <= Double($0)) }
+                expected += tree.leaves[first ?? tree.splits]
+            }
+            #expect(trees.raw(x) == expected)
+        }
+    }
+
     @Test(arguments: [
         "argus-trees 2 3 0.5 0",  // another version
         "argus-trees 1 3 0.5 1\n3\n1 2.5 0 2\n-1 1 -1 -1\n-1 2 -1 -1",  // a child that is its own parent
