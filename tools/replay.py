@@ -126,6 +126,45 @@ def diagnose(population, ids, decisions) -> None:
         print(f"    {n:5d}  {key}")
 
 
+def chains(population, decisions) -> None:
+    """Where strict errors start. A visit is right only with its device's first id, so one wrong
+    decision costs every later visit until a join repairs it: each run of wrong visits is traced
+    back to the visit that started it, classed by what the engine saw there."""
+    from collections import Counter
+    from metrics import difficulty, outcomes
+    classes = difficulty(population)
+    first, start = {}, {}
+    lost, lost_by_class = Counter(), Counter()
+    for visit, cls, outcome, d in zip(population.visits, classes,
+                                      outcomes(population, [d["visitorId"] for d in decisions]), decisions):
+        first.setdefault(visit.device, d["visitorId"])
+        if outcome == "correct":
+            start.pop(visit.device, None)
+            continue
+        if visit.device not in start:
+            right = first[visit.device]
+            weighed = {w["id"] for w in d.get("weighed") or []}
+            if outcome == "false-merge":
+                cause = "a false merge"
+            elif d["basis"] == "token":
+                cause = "a token visit"
+            elif d.get("top") == right:
+                cause = "the right browser best, its probability under the bar"
+            elif right in weighed:
+                cause = "the right browser weighed, another likelier"
+            else:
+                cause = "the right browser not among the close candidates"
+            start[visit.device] = (cause, cls)
+        lost[start[visit.device][0]] += 1
+        lost_by_class[start[visit.device]] += 1
+    n = len(decisions)
+    print("  share of visits lost in runs of strict errors that started at")
+    for cause, k in lost.most_common():
+        print(f"    {k / n:.4f}  {cause}")
+    for (cause, cls), k in lost_by_class.most_common(10):
+        print(f"      {k / n:.4f}  {cause} / {cls}")
+
+
 def calibration(population, decisions) -> None:
     """Confidence against what happened: an answer is right when its id belongs to
     the browser (first given to it) and, for a new id, when the visit is the browser's first."""
@@ -164,6 +203,7 @@ def main() -> int:
     parser.add_argument("--policy", default="auto", help="match policy: auto, household or fleet")
     parser.add_argument("--calibration", action="store_true", help="confidence against observed accuracy")
     parser.add_argument("--diagnose", action="store_true", help="break errors down by class, basis and drift")
+    parser.add_argument("--chains", action="store_true", help="where the runs of strict errors start")
     parser.add_argument("--real-time", action="store_true",
                         help="give each visit its simulated time (a server's clock) instead of back to back")
     parser.add_argument("--shards", type=int, default=0,
@@ -193,6 +233,8 @@ def main() -> int:
             calibration(population, decisions)
         if args.diagnose:
             diagnose(population, ids, decisions)
+        if args.chains:
+            chains(population, decisions)
         if args.tables:
             print("\n".join(ev.overall_table(scores) + ev.class_table(scores) + ev.drift_table(scores)
                             + ev.crowd_table(population, scores)))
