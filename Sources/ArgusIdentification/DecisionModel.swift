@@ -361,17 +361,17 @@ public struct DecisionModel: Sendable {
     }()
 
     /// Measured on the evaluator's populations with seeds 21–23 (default and small scenarios),
-    /// `tools/calibrate.py --policy household`, with the fitted trees (eighth session, 2026-11-22).
-    /// The last point is the mass of token answers (raw 0.99) and decisions as sure.
+    /// `tools/calibrate.py --policy household`, with the fitted trees (refitted in the ninth session,
+    /// 2026-11-22). The last point is the mass of token answers (raw 0.99) and decisions as sure.
     public static let householdCalibration: [(raw: Double, observed: Double)] = [
-        (0, 0.03), (0.312, 0.124), (0.641, 0.248), (0.864, 0.725), (0.929, 0.846), (0.963, 0.867), (0.982, 0.898),
+        (0, 0.03), (0.281, 0.111), (0.605, 0.207), (0.848, 0.611), (0.921, 0.841), (0.960, 0.843), (0.980, 0.905),
         (0.991, 0.988),
     ]
 
     /// Measured as the household map (`tools/calibrate.py --policy fleet`).
     public static let fleetCalibration: [(raw: Double, observed: Double)] = [
-        (0, 0.02), (0.313, 0.106), (0.638, 0.262), (0.861, 0.727), (0.926, 0.854), (0.961, 0.869), (0.981, 0.897),
-        (0.991, 0.989),
+        (0, 0.02), (0.276, 0.094), (0.592, 0.213), (0.842, 0.608), (0.919, 0.837), (0.957, 0.846), (0.984, 0.901),
+        (0.991, 0.990),
     ]
 
     /// The probability that an answer given with raw confidence `raw` is right.
