@@ -481,7 +481,13 @@ final class Receiver: Sendable {
         let stuck = StuckSender()
         let dispatcher = WebhookDispatcher(runtime: h.runtime, sender: stuck)
         let loop = Task { await dispatcher.loop() }
-        try await Task.sleep(for: .milliseconds(400))
+        // Wait until the slots fill (on a loaded machine that can take a while), then a little
+        // longer: a fifth send would start within a few polls if the bound did not hold.
+        let deadline = ContinuousClock.now + .seconds(15)
+        while stuck.maxWaiting.withLock({ $0 }) < 4, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(300))
         #expect(stuck.maxWaiting.withLock { $0 } == 4)
         // Identify answers at once while every slot hangs.
         try await h.app.test(.router) { client in
