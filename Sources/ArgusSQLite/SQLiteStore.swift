@@ -16,7 +16,7 @@ public final class SQLiteStore: ArgusStore {
     let pool: DatabasePool
     public let path: String
 
-    public init(path: String, synchronous: Synchronous = .normal, restartFrames: Int = 4_000) throws {
+    public init(path: String, synchronous: Synchronous = .normal, restartFrames: Int = 1_000) throws {
         self.path = path
         self.restartFrames = restartFrames
         var config = Configuration()
@@ -43,7 +43,7 @@ public final class SQLiteStore: ArgusStore {
     let checkpointer: DatabaseQueue
     /// The writer checkpoints by itself only when the WAL holds this many pages (160 MiB).
     static let backstopCheckpointFrames = 40_000
-    /// When a checkpoint leaves the WAL this long (default 4,000 pages, 16 MiB), the writer
+    /// When a checkpoint leaves the WAL this long (default 1,000 pages, 4 MiB), the writer
     /// finishes it between two commits, so that the next commit starts the WAL file over.
     let restartFrames: Int
 
