@@ -260,11 +260,12 @@ public struct IdentificationEngine: Sendable {
     }
 
     /// What the model weighs for one candidate as the visit's best: its score against the best
-    /// of the others (`rank` is its place in `scores`, best first), its address and drift, and
-    /// what the index knows of it; the visit's and the environment's part comes from `visit`.
+    /// of the others (`rank` is its place in `scores`, best first; `other` that one's address
+    /// level and look), its address and drift, and what the index knows of it; the visit's and
+    /// the environment's part comes from `visit`.
     func decisionFeatures(
         _ o: Observation, _ visit: VisitContext, _ m: Similarity.Match, _ p: Profile,
-        other: (match: Similarity.Match, profile: Profile)?, scores: [Double], rank: Int, at time: Int64
+        other: (address: Int, look: UInt64)?, scores: [Double], rank: Int, at time: Int64
     ) -> DecisionFeatures {
         let bestOther = rank == 0 ? scores.dropFirst().first : scores.first
         var rivals = 0
@@ -283,8 +284,8 @@ public struct IdentificationEngine: Sendable {
         f.visits = p.eventCount
         f.addresses = p.ips.count
         f.instances = p.instances.count
-        f.secondAddress = other?.match.address ?? 0
-        f.secondExact = other.map { $0.profile.look == o.look } ?? false
+        f.secondAddress = other?.address ?? 0
+        f.secondExact = other.map { $0.look == o.look } ?? false
         f.roams = o.roams
         return f
     }
@@ -343,13 +344,16 @@ public struct IdentificationEngine: Sendable {
             // twins score alike; what tells them apart (one silent for a week, the other seen an hour
             // ago with its token) is in the model's features, not in the score.
             let close = ranked.prefix(model.rerankLimit).prefix { $0.match.score >= scores[0] - model.rerankMargin }
+            let profiles = close.map { index.profile(atSlot: $0.slot) }
+            // The best of the others: the runner-up for the best candidate, the best for the rest.
+            let leader = profiles.first.map { (address: ranked[0].match.address, look: $0.look) }
+            let runnerUp = ranked.dropFirst().first.map { second in
+                (address: second.match.address, look: profiles.count > 1 ? profiles[1].look : index.profile(atSlot: second.slot).look)
+            }
             let visit = VisitContext(o, index: index, model: model, evidence: evidence, at: time)
-            for (j, candidate) in close.enumerated() {
-                let profile = index.profile(atSlot: candidate.slot)
-                let other = j == 0 ? ranked.dropFirst().first : ranked.first
+            for (j, (candidate, profile)) in zip(close, profiles).enumerated() {
                 let f = decisionFeatures(
-                    o, visit, candidate.match, profile, other: other.map { ($0.match, index.profile(atSlot: $0.slot)) },
-                    scores: scores, rank: j, at: time)
+                    o, visit, candidate.match, profile, other: j == 0 ? runnerUp : leader, scores: scores, rank: j, at: time)
                 let p = model.probability(f)
                 weighed.append(CandidateTrial(visitorID: profile.visitorID, features: f, probability: p))
                 if p > probability ?? -1 {
