@@ -129,17 +129,22 @@ def diagnose(population, ids, decisions) -> None:
 def chains(population, decisions) -> None:
     """Where strict errors start. A visit is right only with its device's first id, so one wrong
     decision costs every later visit until a join repairs it: each run of wrong visits is traced
-    back to the visit that started it, classed by what the engine saw there."""
+    back to the visit that started it, classed by what the engine saw there, and by how it ended
+    (the basis of the visit that got the first id back, or never)."""
     from collections import Counter
     from metrics import difficulty, outcomes
     classes = difficulty(population)
     first, start = {}, {}
     lost, lost_by_class = Counter(), Counter()
+    runs, run_visits = Counter(), Counter()
     for visit, cls, outcome, d in zip(population.visits, classes,
                                       outcomes(population, [d["visitorId"] for d in decisions]), decisions):
         first.setdefault(visit.device, d["visitorId"])
         if outcome == "correct":
-            start.pop(visit.device, None)
+            if visit.device in start:
+                cause, _, length = start.pop(visit.device)
+                runs[(cause, d["basis"])] += 1
+                run_visits[(cause, d["basis"])] += length
             continue
         if visit.device not in start:
             right = first[visit.device]
@@ -154,15 +159,23 @@ def chains(population, decisions) -> None:
                 cause = "the right browser weighed, another likelier"
             else:
                 cause = "the right browser not among the close candidates"
-            start[visit.device] = (cause, cls)
-        lost[start[visit.device][0]] += 1
-        lost_by_class[start[visit.device]] += 1
+            start[visit.device] = (cause, cls, 0)
+        cause, cls0, length = start[visit.device]
+        start[visit.device] = (cause, cls0, length + 1)
+        lost[cause] += 1
+        lost_by_class[(cause, cls0)] += 1
+    for cause, _, length in start.values():
+        runs[(cause, "never")] += 1
+        run_visits[(cause, "never")] += length
     n = len(decisions)
     print("  share of visits lost in runs of strict errors that started at")
     for cause, k in lost.most_common():
         print(f"    {k / n:.4f}  {cause}")
     for (cause, cls), k in lost_by_class.most_common(10):
         print(f"      {k / n:.4f}  {cause} / {cls}")
+    print("  the runs by how they ended: runs, visits lost (share), mean length")
+    for (cause, end), k in run_visits.most_common():
+        print(f"    {runs[(cause, end)]:5d} {k:6d} ({k / n:.4f}) {k / runs[(cause, end)]:5.1f}  {cause} / ended: {end}")
 
 
 def calibration(population, decisions) -> None:
