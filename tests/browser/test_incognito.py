@@ -34,6 +34,18 @@ def secret_key():
     agent._require_secret_key()
 
 
+def _open_demo_warm(driver, linked_id):
+    """The demo page's outcome; once more, in the same window, when the window's first load ran
+    out of time in its Cache Storage probe. A headful Chromium's first start on a virtual display
+    of a loaded two-core machine can take longer than the agent's 200 ms source budget to open
+    its storage backend (seen once: cacheUsage, storageQuota and mediaDevices timed out, 608 ms
+    of collection); what this test checks is the reading, not the cold start."""
+    outcome = agent.open_demo(driver, linked_id=linked_id)
+    if (outcome["components"].get("_errors") or {}).get("cacheUsage") == "timeout":
+        outcome = agent.open_demo(driver, linked_id=linked_id)
+    return outcome
+
+
 @pytest.mark.parametrize("incognito", [True, False], ids=["incognito", "normal"])
 def test_selenium_headful_window_on_xvfb(display, incognito):  # noqa: F811
     options = webdriver.ChromeOptions()
@@ -44,7 +56,7 @@ def test_selenium_headful_window_on_xvfb(display, incognito):  # noqa: F811
     env = dict(os.environ, DISPLAY=display)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=agent.CHROMEDRIVER, env=env))
     try:
-        outcome = agent.open_demo(driver, linked_id="headful-" + uuid.uuid4().hex[:8])
+        outcome = _open_demo_warm(driver, "headful-" + uuid.uuid4().hex[:8])
         assert "HeadlessChrome" not in outcome["components"]["userAgent"]
         readings = agent._cache_usage(outcome["components"])
         event = agent._get_event(outcome["result"]["requestId"])
