@@ -239,8 +239,8 @@ public struct DecisionModel: Sendable {
     /// seed 1, eight workers' order); 0.9 kept it at 0.99 or more on seeds 1–9 for 0.002 strict
     /// accuracy (seeds 4–9). With the trees refitted on twice the populations, 0.87 keeps it at
     /// 0.99 or more on seeds 1–9 in four orders of the eight workers and gives every population
-    /// +0.001–0.0025 continuity (a private visit split costs two: itself and the next visit with
-    /// the token) for +0.02 points of false merges (BENCHMARKS.md, tenth session).
+    /// +0.001–0.002 continuity (a private visit split costs two: itself and the next visit with
+    /// the token) for at most +0.02 points of false merges (BENCHMARKS.md, tenth session).
     public var thresholdPrivate = 0.87
 
     /// A WebKit browser back after Safari's storage expiry (`DecisionFeatures.webkitExpiry`): the
