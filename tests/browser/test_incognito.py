@@ -37,9 +37,9 @@ def secret_key():
 def _open_demo_warm(driver, linked_id):
     """The demo page's outcome; once more, in the same window, when the window's first load ran
     out of time in its Cache Storage probe. A headful Chromium's first start on a virtual display
-    of a loaded two-core machine can take longer than the agent's 200 ms source budget to open
-    its storage backend (seen once: cacheUsage, storageQuota and mediaDevices timed out, 608 ms
-    of collection); what this test checks is the reading, not the cold start."""
+    of a loaded two-core machine can take longer than the probe's 400 ms budget to create its
+    storage backend (seen once: cacheUsage timed out, and storageQuota and mediaDevices at their
+    200 ms; 608 ms of collection); what this test checks is the reading, not the cold start."""
     outcome = agent.open_demo(driver, linked_id=linked_id)
     if (outcome["components"].get("_errors") or {}).get("cacheUsage") == "timeout":
         outcome = agent.open_demo(driver, linked_id=linked_id)
