@@ -399,9 +399,16 @@ public struct DecisionModel: Sendable {
     /// The homecoming situation is left to the logistic model: what it answers there is the
     /// match policy's choice (`MatchPolicy`), not something to learn from one population's mix
     /// of households and offices.
-    public func probability(_ f: DecisionFeatures) -> Double {
-        let x = f.vector
-        let correction = f.homecoming ? 0 : trees?.raw(x) ?? 0
-        return 1 / (1 + exp(-(logisticScore(x) + correction)))
+    public func probability(_ f: DecisionFeatures) -> Double { probabilities([f])[0] }
+
+    /// `probability` of each of several candidates' features, the trees walked for all at once.
+    public func probabilities(_ fs: [DecisionFeatures]) -> [Double] {
+        let xs = fs.map(\.vector)
+        let treed = fs.indices.filter { !fs[$0].homecoming }
+        var corrections = [Double](repeating: 0, count: fs.count)
+        if let trees, !treed.isEmpty {
+            for (i, raw) in zip(treed, trees.raw(treed.map { xs[$0] })) { corrections[i] = raw }
+        }
+        return xs.indices.map { 1 / (1 + exp(-(logisticScore(xs[$0]) + corrections[$0]))) }
     }
 }

@@ -351,10 +351,11 @@ public struct IdentificationEngine: Sendable {
                 (address: second.match.address, look: profiles.count > 1 ? profiles[1].look : index.profile(atSlot: second.slot).look)
             }
             let visit = VisitContext(o, index: index, model: model, evidence: evidence, at: time)
-            for (j, (candidate, profile)) in zip(close, profiles).enumerated() {
-                let f = decisionFeatures(
-                    o, visit, candidate.match, profile, other: j == 0 ? runnerUp : leader, scores: scores, rank: j, at: time)
-                let p = model.probability(f)
+            let candidates = zip(close, profiles).enumerated().map { j, pair in
+                (pair.0, pair.1, decisionFeatures(
+                    o, visit, pair.0.match, pair.1, other: j == 0 ? runnerUp : leader, scores: scores, rank: j, at: time))
+            }
+            for ((candidate, profile, f), p) in zip(candidates, model.probabilities(candidates.map(\.2))) {
                 weighed.append(CandidateTrial(visitorID: profile.visitorID, features: f, probability: p))
                 if p > probability ?? -1 {
                     probability = p

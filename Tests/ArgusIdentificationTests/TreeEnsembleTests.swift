@@ -56,6 +56,34 @@ import Testing
         }
     }
 
+    /// Several vectors at once (a visit's close candidates) get, each, what it gets alone, bit
+    /// for bit: every group of trees is walked for all of them, the sums kept apart.
+    @Test func vectorsWeighedTogetherGetWhatEachGetsAlone() throws {
+        let trees = try #require(TreeEnsemble.fittedDecision)
+        let checks = FittedTreesCheck.decision.map(\.vector)
+        #expect(checks.count >= 3)
+        let together = trees.raw(checks)
+        #expect(together.count == checks.count)
+        for (x, raw) in zip(checks, together) { #expect(raw == trees.raw(x)) }
+        #expect(trees.raw([[Double]]()) == [])
+        // The model's batch: a homecoming candidate (no trees) among others keeps its own answer.
+        let model = DecisionModel(policy: .household)
+        let plain = DecisionFeatures(
+            top: 5, gap: 1, rivals: 1, address: 1, drift: 0, twins: 2, exact: true, model: 3, crowd: 4, webkit: false,
+            privateMode: false, cookiesDisabled: false)
+        let home = DecisionFeatures(
+            top: 7, gap: 8, rivals: 0, address: 3, drift: 0, twins: 0, exact: true, model: 1, crowd: 1, webkit: false,
+            privateMode: false, cookiesDisabled: false)
+        #expect(home.homecoming && !plain.homecoming)
+        #expect(model.probabilities([plain, home, plain]) == [model.probability(plain), model.probability(home), model.probability(plain)])
+    }
+
+    /// A node packs its feature into 8 bits: an ensemble over more than 256 features is refused.
+    @Test func moreFeaturesThanTheLayoutHoldsAreRefused() {
+        #expect(TreeEnsemble(text: "argus-trees 1 256 0 1\n3\n255 0.5 1 2\n-1 1 -1 -1\n-1 2 -1 -1")?.raw(Array(repeating: 0, count: 255) + [1]) == 2)
+        #expect(TreeEnsemble(text: "argus-trees 1 257 0 1\n3\n256 0.5 1 2\n-1 1 -1 -1\n-1 2 -1 -1") == nil)
+    }
+
     @Test(arguments: [
         "argus-trees 2 3 0.5 0",  // another version
         "argus-trees 1 3 0.5 1\n3\n1 2.5 0 2\n-1 1 -1 -1\n-1 2 -1 -1",  // a child that is its own parent
