@@ -41,8 +41,46 @@ import Testing
         #expect(try JSONParser.parse(ok).arrayValue != nil)
     }
 
+    /// Objects past a dozen keys find them through a hash table that grows as keys are added:
+    /// every key is found at its place through each rebuild, an absent one is not, a key set
+    /// again keeps its place, and one removed is gone while the rest stay found.
+    @Test func largeObjectsFindEveryKeyThroughTheirGrowth() throws {
+        var object = JSONObject()
+        let keys = (0..<300).map { i in i % 3 == 0 ? "k\(i)" : i % 3 == 1 ? "a longer key, number \(i), é" : "\(i)" }
+        for (i, key) in keys.enumerated() {
+            object[key] = .int(Int64(i))
+            for (j, earlier) in keys[...i].enumerated() where j % 17 == 0 || j == i { #expect(object[earlier] == .int(Int64(j))) }
+            #expect(object["absent \(i)"] == nil)
+        }
+        object[keys[5]] = "again"
+        #expect(object.keys == keys)
+        #expect(object[keys[5]] == "again")
+        object[keys[7]] = nil
+        #expect(object.count == 299)
+        #expect(object[keys[7]] == nil)
+        for (i, key) in keys.enumerated() where i != 7 && i != 5 { #expect(object[key] == .int(Int64(i))) }
+        // Down below the threshold and up again.
+        for key in keys[20...] { object[key] = nil }
+        #expect(object.count == 19)
+        #expect(object[keys[19]] == .int(19))
+        object["new"] = true
+        #expect(object["new"] == true)
+        // The parser's objects: 200 members and a duplicate past the threshold.
+        let text = "{" + (0..<200).map { "\"m\($0)\":\($0)" }.joined(separator: ",") + ",\"m150\":-1}"
+        let parsed = try JSONParser.parse(text)
+        #expect(parsed.objectValue?.count == 200)
+        #expect(parsed["m150"] == .int(-1))
+        #expect(parsed["m199"] == .int(199))
+        #expect(parsed["m200"] == nil)
+    }
+
     @Test func numbersKeepTheirKind() throws {
         #expect(try JSONParser.parse("42") == .int(42))
+        #expect(try JSONParser.parse("-0") == .int(0))
+        #expect(try JSONParser.parse("-123456789012345678") == .int(-123_456_789_012_345_678))
+        #expect(try JSONParser.parse("9223372036854775807") == .int(.max))
+        #expect(try JSONParser.parse("-9223372036854775808") == .int(.min))
+        #expect(try JSONParser.parse("9223372036854775808") == .double(9_223_372_036_854_775_808))
         #expect(try JSONParser.parse("42.5") == .double(42.5))
         #expect(try JSONParser.parse("124.04347527516074") == .double(124.04347527516074))
         #expect(JSONWriter.string(.double(124.04347527516074)) == "124.04347527516074")

@@ -73,8 +73,13 @@ public enum JSON: Sendable, Equatable {
 /// An ordered JSON object. A key set twice keeps its first place and its last value.
 public struct JSONObject: Sendable, Equatable {
     public private(set) var entries: [(key: String, value: JSON)]
-    /// Key positions, kept once an object grows past a few keys (lookups stay O(1)).
-    private var positions: [String: Int]?
+    /// Once an object grows past a few keys, an open-addressing table of key positions (each
+    /// position + 1; 0 is an empty slot; a power of two at least twice the key count) keeps
+    /// lookups O(1). Empty below the threshold, where a scan is cheaper. Keys are hashed with
+    /// FNV-1a over their UTF-8 bytes: a parsed identify body builds a few of these per request,
+    /// and Swift's seeded String hashing cost more than the parse around it (`argus
+    /// benchmark-pipeline`).
+    private var table: [Int32] = []
     static let indexThreshold = 12
 
     public init() { entries = [] }
@@ -89,9 +94,25 @@ public struct JSONObject: Sendable, Equatable {
     public var isEmpty: Bool { entries.isEmpty }
     public var keys: [String] { entries.map(\.key) }
 
+    @inline(__always) static func hash(_ key: String) -> Int {
+        @inline(__always) func fnv(_ bytes: some Sequence<UInt8>) -> Int {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            return Int(truncatingIfNeeded: h ^ (h >> 32))
+        }
+        return key.utf8.withContiguousStorageIfAvailable { fnv($0) } ?? fnv(key.utf8)
+    }
+
     func position(of key: String) -> Int? {
-        if let positions { return positions[key] }
-        return entries.firstIndex { $0.key == key }
+        if table.isEmpty { return entries.firstIndex { $0.key == key } }
+        let mask = table.count - 1
+        var slot = Self.hash(key) & mask
+        while true {
+            let p = Int(table[slot])
+            if p == 0 { return nil }
+            if entries[p - 1].key == key { return p - 1 }
+            slot = (slot + 1) & mask
+        }
     }
 
     public subscript(key: String) -> JSON? {
@@ -102,7 +123,6 @@ public struct JSONObject: Sendable, Equatable {
                     entries[i].value = newValue
                 } else {
                     entries.remove(at: i)
-                    positions = nil
                     reindex()
                 }
             } else if let newValue {
@@ -114,18 +134,32 @@ public struct JSONObject: Sendable, Equatable {
     /// Appends without looking for an existing key (the caller knows it is new).
     public mutating func append(_ key: String, _ value: JSON) {
         entries.append((key, value))
-        if positions != nil {
-            positions![key] = entries.count - 1
-        } else if entries.count > Self.indexThreshold {
+        if table.isEmpty {
+            if entries.count > Self.indexThreshold { reindex() }
+        } else if entries.count * 2 > table.count {
             reindex()
+        } else {
+            Self.insert(entries.count - 1, key: key, into: &table)
         }
     }
 
+    private static func insert(_ position: Int, key: String, into table: inout [Int32]) {
+        let mask = table.count - 1
+        var slot = hash(key) & mask
+        while table[slot] != 0 { slot = (slot + 1) & mask }
+        table[slot] = Int32(position + 1)
+    }
+
     private mutating func reindex() {
-        guard entries.count > Self.indexThreshold else { return }
-        var map = [String: Int](minimumCapacity: entries.count)
-        for (i, e) in entries.enumerated() { map[e.key] = i }
-        positions = map
+        guard entries.count > Self.indexThreshold else {
+            table = []
+            return
+        }
+        var capacity = 64  // room to grow fourfold before the next rebuild
+        while capacity < entries.count * 4 { capacity <<= 1 }
+        var t = [Int32](repeating: 0, count: capacity)
+        for (i, e) in entries.enumerated() { Self.insert(i, key: e.key, into: &t) }
+        table = t
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {

@@ -248,6 +248,14 @@ private struct Reader {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
+        // An integer of up to 18 digits is read from the bytes (no String on the way).
+        let negative = bytes[start] == UInt8(ascii: "-")
+        let digits = index - start - (negative ? 1 : 0)
+        if isInteger, digits <= 18 {
+            var v: Int64 = 0
+            for i in (start + (negative ? 1 : 0))..<index { v = v * 10 + Int64(bytes[i] &- 0x30) }
+            return .int(negative ? -v : v)
+        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let i = Int64(text) { return .int(i) }
         guard let d = Double(text), d.isFinite else { throw error("number out of range") }
