@@ -61,10 +61,13 @@ let package = Package(
         ),
         // The storage protocol and its records: no database types.
         .target(name: "ArgusStorage", dependencies: ["ArgusCore"], swiftSettings: strict),
+        // SQLite's page cache, wrapped: the per-commit truncation walks the cache only when it
+        // can hold something to drop (Sources/CSQLitePageCache/argus_pcache.c).
+        .target(name: "CSQLitePageCache", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The embedded SQLite implementation (GRDB).
         .target(
             name: "ArgusSQLite",
-            dependencies: ["ArgusCore", "ArgusStorage", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ArgusCore", "ArgusStorage", "CSQLitePageCache", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // The PostgreSQL implementation (PostgresNIO), for several instances on one database.

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStorage
+import CSQLitePageCache
 import Foundation
 import GRDB
 
@@ -16,7 +17,20 @@ public final class SQLiteStore: ArgusStore {
     let pool: DatabasePool
     public let path: String
 
+    /// Whether SQLite's page cache is wrapped in this process (`CSQLitePageCache`): done before
+    /// the first store opens; a process that used SQLite before keeps the default cache.
+    public static let pageCacheWrapped: Bool = argus_pcache_install() == 1
+
+    /// Truncations of page caches passed to SQLite's cache and skipped as having nothing to drop.
+    public static var pageCacheTruncations: (forwarded: UInt64, skipped: UInt64) {
+        var forwarded: UInt64 = 0
+        var skipped: UInt64 = 0
+        argus_pcache_counts(&forwarded, &skipped)
+        return (forwarded, skipped)
+    }
+
     public init(path: String, synchronous: Synchronous = .normal, restartFrames: Int = 1_000) throws {
+        _ = Self.pageCacheWrapped
         self.path = path
         self.restartFrames = restartFrames
         var config = Configuration()
