@@ -25,8 +25,8 @@ static sqlite3_pcache_methods2 base;
 static atomic_ullong forwarded, skipped;
 static atomic_int installed;
 
-static int xInit(void *arg) { (void)arg; return base.xInit(base.pArg); }
-static void xShutdown(void *arg) { (void)arg; base.xShutdown(base.pArg); }
+static int xInit(void *arg) { (void)arg; return base.xInit ? base.xInit(base.pArg) : SQLITE_OK; }
+static void xShutdown(void *arg) { (void)arg; if (base.xShutdown) base.xShutdown(base.pArg); }
 
 static sqlite3_pcache *xCreate(int szPage, int szExtra, int bPurgeable) {
     Cache *c = calloc(1, sizeof(Cache));
@@ -80,7 +80,7 @@ static void xDestroy(sqlite3_pcache *p) {
     free(c);
 }
 
-static void xShrink(sqlite3_pcache *p) { base.xShrink(((Cache *)p)->inner); }
+static void xShrink(sqlite3_pcache *p) { if (base.xShrink) base.xShrink(((Cache *)p)->inner); }
 
 int argus_pcache_install(void) {
     static sqlite3_pcache_methods2 wrapper = {
