@@ -351,11 +351,15 @@ public struct IdentificationEngine: Sendable {
                 (address: second.match.address, look: profiles.count > 1 ? profiles[1].look : index.profile(atSlot: second.slot).look)
             }
             let visit = VisitContext(o, index: index, model: model, evidence: evidence, at: time)
+            // Features first, then the model on all of them at once (the trees' nodes fetched once).
             let candidates = zip(close, profiles).enumerated().map { j, pair in
-                (pair.0, pair.1, decisionFeatures(
-                    o, visit, pair.0.match, pair.1, other: j == 0 ? runnerUp : leader, scores: scores, rank: j, at: time))
+                let (candidate, profile) = pair
+                let f = decisionFeatures(
+                    o, visit, candidate.match, profile, other: j == 0 ? runnerUp : leader, scores: scores, rank: j, at: time)
+                return (candidate: candidate, profile: profile, features: f)
             }
-            for ((candidate, profile, f), p) in zip(candidates, model.probabilities(candidates.map(\.2))) {
+            let prices = model.probabilities(candidates.map(\.features))
+            for ((candidate, profile, f), p) in zip(candidates, prices) {
                 weighed.append(CandidateTrial(visitorID: profile.visitorID, features: f, probability: p))
                 if p > probability ?? -1 {
                     probability = p
