@@ -43,6 +43,11 @@ public final class SQLiteStore: ArgusStore {
                 // `maintain()`'s job, off the commit path; the writer's own automatic checkpoint
                 // stays as a backstop for processes that do not run it (the CLI, tests).
                 try db.execute(sql: "PRAGMA cache_size = -65536")
+                // Each statement of recordEvent's batch that fires a trigger keeps the pages it
+                // touches in a statement journal, so that it alone can be undone; Debian's SQLite
+                // spills those journals past 64 KiB into files under /var/tmp, a third of all the
+                // bytes an identify wrote (BENCHMARKS.md, "Twelfth session"). In memory they are a copy.
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.backstopCheckpointFrames)")
             }
         }

@@ -134,4 +134,39 @@ import Testing
         #expect(try size(path + "-wal") == wal2, "the WAL was started over, not appended to")
         #expect(try await store.searchEvents(EventQuery(environmentID: "env", start: 0, end: .max, limit: 1000)).count == 250)
     }
+
+    /// The writer keeps statement journals in memory (recordEvent's trigger-firing statements
+    /// would otherwise spill them into temporary files), and a search by time reads the one
+    /// (environment, time, id) index in its own order, with no sort, from either end.
+    @Test func statementJournalsStayInMemoryAndSearchesReadOneTimeIndexInOrder() async throws {
+        let dir = NSTemporaryDirectory() + "argus-wal-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: dir + "/argus.sqlite")
+        try await store.migrate()
+        try await store.createEnvironment(EnvironmentRecord(id: "env", name: "env", createdAt: 0))
+        try await write(store, 40, from: 0)
+        let tempStore = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+        #expect(tempStore == 2)  // MEMORY
+        for reverse in [false, true] {
+            let q = EventQuery(environmentID: "env", start: 0, end: .max, reverse: reverse, limit: 10)
+            let (clause, args) = SQLiteStore.whereClause(q, withCursor: true)
+            let order = reverse ? "ASC" : "DESC"  // as searchEvents orders
+            let plan = try await store.pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "EXPLAIN QUERY PLAN SELECT * FROM events WHERE \(clause) ORDER BY timestamp \(order), id \(order)", arguments: args
+                ).map { $0["detail"] as String }
+            }
+            #expect(plan.contains { $0.contains("events_environment_time_id") }, "\(plan)")
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+            let found = try await store.searchEvents(q).map(\.timestamp)
+            #expect(found == (reverse ? Array(found.sorted()) : Array(found.sorted().reversed())))
+            #expect(found.count == 10)
+        }
+        let indexes = try await store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL")
+        }
+        #expect(Set(indexes) == ["events_environment_time_id", "events_visitor", "events_linked", "events_ip"])
+    }
 }
+
