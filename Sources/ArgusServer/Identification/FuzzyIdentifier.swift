@@ -10,6 +10,9 @@ import Synchronization
 public final class FuzzyIdentifier: VisitorIdentifier {
     let store: any ArgusStore
     let engines = Mutex<[String: IdentificationEngine]>([:])
+    /// The environments in `engines`, under a lock of their own: a request checks here that its
+    /// environment is loaded without waiting for another request's decision to finish.
+    let loaded = Mutex<Set<String>>([])
     /// Where each loaded environment stands in the store's change feed (a shared store only).
     let cursors = Mutex<[String: VisitorChangeCursor]>([:])
     let loader: Loader
@@ -35,12 +38,16 @@ public final class FuzzyIdentifier: VisitorIdentifier {
         let claim = visit.token.flatMap {
             $0.environmentID == visit.environmentID ? TokenClaim(visitorID: $0.visitorID, instance: $0.instance) : nil
         }
-        let (decision, population) = engines.withLock { engines in
-            let d = engines[visit.environmentID, default: IdentificationEngine(weights: weights, model: model)].identify(
+        // The engine is reached in place (`inout`): reading it out of the dictionary would copy
+        // it, retaining and releasing every buffer it holds, with the lock held.
+        func decide(_ engine: inout IdentificationEngine) -> (Decision, (same: Int, total: Int)) {
+            let d = engine.identify(
                 observation, token: claim, at: visit.timestampMs, newVisitorID: Identifiers.visitorID,
                 newInstance: { UInt64.random(in: 1...UInt64.max) })
-            let index = engines[visit.environmentID]!.index
-            return (d, (same: index.lookCount(d.profile.look), total: index.count))
+            return (d, (same: engine.index.lookCount(d.profile.look), total: engine.index.count))
+        }
+        let (decision, population) = engines.withLock { engines in
+            decide(&engines[visit.environmentID, default: IdentificationEngine(weights: weights, model: model)])
         }
         let record = VisitorRecord(environmentID: visit.environmentID, profile: decision.profile)
         var resolution = Resolution(
@@ -65,7 +72,7 @@ public final class FuzzyIdentifier: VisitorIdentifier {
                     environmentID: environmentID, after: cursor, limit: Self.changeBatch)
                 let profiles = changes.visitors.compactMap { Profile(encoded: $0.profile) }
                 engines.withLock { engines in
-                    guard engines[environmentID] != nil else { return }
+                    guard engines.index(forKey: environmentID) != nil else { return }
                     for id in changes.erased { _ = engines[environmentID]!.erase(id) }
                     for profile in profiles { engines[environmentID]!.apply(stored: profile) }
                 }
@@ -84,7 +91,7 @@ public final class FuzzyIdentifier: VisitorIdentifier {
     }
 
     func ensureLoaded(_ environmentID: String) async throws {
-        if engines.withLock({ $0[environmentID] != nil }) { return }
+        if loaded.withLock({ $0.contains(environmentID) }) { return }
         try await loader.load(environmentID, into: self)
     }
 
@@ -108,8 +115,9 @@ public final class FuzzyIdentifier: VisitorIdentifier {
                     if let profile = Profile(encoded: visitor.profile) { engine.load(profile) }
                 }
                 identifier.engines.withLock { engines in
-                    if engines[environmentID] == nil { engines[environmentID] = engine }
+                    if engines.index(forKey: environmentID) == nil { engines[environmentID] = engine }
                 }
+                identifier.loaded.withLock { _ = $0.insert(environmentID) }
                 if let cursor { identifier.cursors.withLock { $0[environmentID] = $0[environmentID] ?? cursor } }
             }
             tasks[environmentID] = task
