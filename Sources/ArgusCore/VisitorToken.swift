@@ -24,14 +24,18 @@ public struct VisitorToken: Sendable, Equatable {
 public struct VisitorTokenSigner: Sendable {
     static let prefix = "v1"
     static let macLength = 16
-    private let key: SymmetricKey
+    /// HMAC's state after the padded key's blocks, copied for each token: keying it afresh
+    /// (padding the key, hashing its two blocks) was about a sixth of verifying one token and
+    /// signing another (`argus benchmark-pipeline`: 7.6–7.8 µs, now 6.1–6.8).
+    private let keyed: HMAC<SHA256>
 
-    public init(key: SymmetricKey) { self.key = key }
+    public init(key: SymmetricKey) { self.keyed = HMAC<SHA256>(key: key) }
 
     /// Derives the token key from the installation's master key.
     public init(masterKey: SymmetricKey) {
-        self.key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: masterKey, info: Data("argus visitor token v1".utf8), outputByteCount: 32)
+        self.init(
+            key: HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: masterKey, info: Data("argus visitor token v1".utf8), outputByteCount: 32))
     }
 
     public func sign(_ token: VisitorToken) -> String {
@@ -56,6 +60,9 @@ public struct VisitorTokenSigner: Sendable {
     }
 
     private func mac(_ body: String) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key).prefix(Self.macLength))
+        var h = keyed
+        var body = body
+        body.withUTF8 { h.update(data: UnsafeRawBufferPointer($0)) }
+        return Array(h.finalize().prefix(Self.macLength))
     }
 }
