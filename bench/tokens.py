@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints one visitor token per browser of bench/identify.lua's population, one per line
 (browser i on line i): each browser's first identify, sent the way identify.lua builds it, so
-that bench/returning.lua can replay the population as returning browsers that kept their token.
+that bench/identify.lua (with TOKENS) can replay the population as returning browsers that kept
+their token.
 
     python3 bench/tokens.py URL BROWSERS > tokens.txt      (ARGUS_PK, ARGUS_PS, COMPONENTS as for wrk)
 """
