@@ -44,9 +44,10 @@ public final class SQLiteStore: ArgusStore {
                 // stays as a backstop for processes that do not run it (the CLI, tests).
                 try db.execute(sql: "PRAGMA cache_size = -65536")
                 // Each statement of recordEvent's batch that fires a trigger keeps the pages it
-                // touches in a statement journal, so that it alone can be undone; Debian's SQLite
-                // spills those journals past 64 KiB into files under /var/tmp, a third of all the
-                // bytes an identify wrote (BENCHMARKS.md, "Twelfth session"). In memory they are a copy.
+                // touches in a statement journal, so that it alone can be undone. Past its spill
+                // size (64 KiB by default) SQLite moved that journal into files under /var/tmp: a
+                // third of all the bytes an identify wrote (BENCHMARKS.md, "Twelfth session").
+                // In memory it is a copy, and it never held anything durable.
                 try db.execute(sql: "PRAGMA temp_store = MEMORY")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.backstopCheckpointFrames)")
             }
