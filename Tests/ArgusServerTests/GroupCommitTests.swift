@@ -168,5 +168,23 @@ import Testing
         }
         #expect(Set(indexes) == ["events_environment_time_id", "events_visitor", "events_linked", "events_ip"])
     }
-}
 
+    /// `maintain()`'s flush goes through SQLite's own handles of the side connection: it works
+    /// before that connection has opened the WAL and after, and the database stays whole.
+    @Test func theSideConnectionFlushesThroughSQLitesOwnHandles() async throws {
+        let dir = NSTemporaryDirectory() + "argus-wal-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: dir + "/argus.sqlite", restartFrames: 10)
+        try await store.checkpointer.writeWithoutTransaction { db in try SQLiteStore.syncFiles(db) }  // nothing open yet
+        try await store.migrate()
+        try await store.createEnvironment(EnvironmentRecord(id: "env", name: "env", createdAt: 0))
+        try await write(store, 60, from: 0)
+        try await store.checkpointer.writeWithoutTransaction { db in try SQLiteStore.syncFiles(db) }
+        try await store.maintain()  // past 10 frames: the flush, then the writer's step
+        try await write(store, 20, from: 60)
+        #expect(try await store.searchEvents(EventQuery(environmentID: "env", start: 0, end: .max, limit: 1000)).count == 80)
+        let check = try await store.pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        #expect(check == ["ok"])
+    }
+}

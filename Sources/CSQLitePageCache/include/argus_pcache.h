@@ -9,4 +9,10 @@ int argus_pcache_install(void);
 /// Counters since installation: truncations passed to SQLite's cache, and skipped.
 void argus_pcache_counts(unsigned long long *forwarded, unsigned long long *skipped);
 
+typedef struct sqlite3 sqlite3;
+
+/// Syncs the connection's write-ahead log and database file through SQLite's own handles
+/// (argus_sync.c). Returns an SQLite result code.
+int argus_sync_files(sqlite3 *db);
+
 #endif
