@@ -18,20 +18,29 @@ public struct StoreMaintenanceService: Service {
     }
 
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            var failures = 0
-            while !Task.isCancelled {
-                do {
-                    try await runtime.store.maintain()
-                    failures = 0
-                } catch {
-                    failures += 1
-                    if failures == 1 || failures % 600 == 0 {  // once, then about once a minute while it lasts
-                        runtime.logger.warning("store maintenance failed", metadata: ["error": "\(error)", "times": "\(failures)"])
-                    }
+        let store = runtime.store
+        await cancelWhenGracefulShutdown {
+            await Self.repeatedly(every: interval, logger: runtime.logger) { try await store.maintain() }
+        }
+    }
+
+    /// Runs `maintain` every `interval` until the task is cancelled. A failure is logged once,
+    /// then about once a minute while it lasts. A shutdown cancels the task, and with it a
+    /// checkpoint under way (SQLite reports it interrupted): that is not a failure to report.
+    static func repeatedly(every interval: Duration, logger: Logger, _ maintain: () async throws -> Void) async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await maintain()
+                failures = 0
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                if failures == 1 || failures % 600 == 0 {
+                    logger.warning("store maintenance failed", metadata: ["error": "\(error)", "times": "\(failures)"])
                 }
-                try await Task.sleep(for: interval)
             }
+            do { try await Task.sleep(for: interval) } catch { return }
         }
     }
 }
