@@ -80,11 +80,13 @@ public final class SQLiteStore: ArgusStore {
     /// (`argus_sync_files`, through SQLite's own file handles), which leaves the writer a few
     /// pages to flush: 2.5 ms, p99 3–4.5 ms (BENCHMARKS.md, "Twelfth session").
     public func maintain() async throws {
-        let (frames, _) = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-        if frames >= restartFrames {
-            try await checkpointer.writeWithoutTransaction { db in try Self.syncFiles(db) }
-            try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        let restartFrames = self.restartFrames
+        let restart = try await checkpointer.writeWithoutTransaction { db in
+            let (frames, _) = try db.checkpoint(.passive)
+            if frames >= restartFrames { try Self.syncFiles(db) }
+            return frames >= restartFrames
         }
+        if restart { try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) } }
     }
 
     /// Syncs the connection's WAL and database file to disk (`Sources/CSQLitePageCache/argus_sync.c`).
