@@ -106,6 +106,13 @@ import Testing
         }
     }
 
+    /// A fresh directory for one test's database (the caller removes it).
+    func directory() throws -> String {
+        let dir = NSTemporaryDirectory() + "argus-wal-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
     func size(_ path: String) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
@@ -113,9 +120,8 @@ import Testing
     /// Measured through file sizes (a checkpoint from the test would change what it measures):
     /// SQLite appends to the WAL until it starts it over, and it never shrinks the file.
     @Test func theWALIsCopiedAndStartedOverOffTheCommitPath() async throws {
-        let dir = NSTemporaryDirectory() + "argus-wal-\(UUID().uuidString)"
+        let dir = try directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/argus.sqlite"
         let store = try SQLiteStore(path: path, restartFrames: 100)
         try await store.migrate()
@@ -139,9 +145,8 @@ import Testing
     /// would otherwise spill them into temporary files), and a search by time reads the one
     /// (environment, time, id) index in its own order, with no sort, from either end.
     @Test func statementJournalsStayInMemoryAndSearchesReadOneTimeIndexInOrder() async throws {
-        let dir = NSTemporaryDirectory() + "argus-wal-\(UUID().uuidString)"
+        let dir = try directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: dir + "/argus.sqlite")
         try await store.migrate()
         try await store.createEnvironment(EnvironmentRecord(id: "env", name: "env", createdAt: 0))
@@ -172,9 +177,8 @@ import Testing
     /// `maintain()`'s flush goes through SQLite's own handles of the side connection: it works
     /// before that connection has opened the WAL and after, and the database stays whole.
     @Test func theSideConnectionFlushesThroughSQLitesOwnHandles() async throws {
-        let dir = NSTemporaryDirectory() + "argus-wal-\(UUID().uuidString)"
+        let dir = try directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: dir + "/argus.sqlite", restartFrames: 10)
         try await store.checkpointer.writeWithoutTransaction { db in try SQLiteStore.syncFiles(db) }  // nothing open yet
         try await store.migrate()
