@@ -126,6 +126,21 @@ def diagnose(population, ids, decisions) -> None:
         print(f"    {n:5d}  {key}")
 
 
+def missed(first: dict | None) -> str:
+    """Why the device's first visitor was not weighed (`argus replay --locate-first`)."""
+    if not first:
+        return ""
+    if first["ephemeral"]:
+        return ": a private-only visitor"
+    if first["merged"]:
+        return ": joined into another"
+    if first["score"] is None:
+        return ": other hardware"
+    if not first["found"]:
+        return ": not found by the blocking keys" + (", would have been the best" if first["above"] == 0 else "")
+    return ": found, scored lower"
+
+
 def chains(population, decisions) -> None:
     """Where strict errors start. A visit is right only with its device's first id, so one wrong
     decision costs every later visit until a join repairs it: each run of wrong visits is traced
@@ -158,7 +173,7 @@ def chains(population, decisions) -> None:
             elif right in weighed:
                 cause = "the right browser weighed, another likelier"
             else:
-                cause = "the right browser not among the close candidates"
+                cause = "the right browser not among the close candidates" + missed(d.get("first"))
             start[visit.device] = (cause, cls, 0)
         cause, cls0, length = start[visit.device]
         start[visit.device] = (cause, cls0, length + 1)
@@ -229,7 +244,7 @@ def main() -> int:
     scenario = Scenario.load(path)
     for seed in args.seeds:
         population = generate(scenario, seed)
-        extra = ["--policy", args.policy] + (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else []) + (["--join-model", args.join_model] if args.join_model else []) + (["--trees", args.trees] if args.trees else []) + (["--join-trees", args.join_trees] if args.join_trees else [])
+        extra = ["--policy", args.policy] + (["--model", args.model] if args.model else []) + (["--threshold", str(args.threshold)] if args.threshold else []) + (["--join", str(args.join)] if args.join else []) + (["--join-model", args.join_model] if args.join_model else []) + (["--trees", args.trees] if args.trees else []) + (["--join-trees", args.join_trees] if args.join_trees else []) + (["--locate-first"] if args.chains else [])
         decisions = run_replay(args.binary, population, ["--weights", args.weights, *extra], args.real_time,
                                args.shards, args.shard_seed)
         ids = [d["visitorId"] for d in decisions]

@@ -220,6 +220,33 @@ public struct IdentificationEngine: Sendable {
             || (model.adaptive && evidence.attachments >= Self.adoptionEvidence && !evidence.showsFleets)
         let home = households && index.addressCount(o.ip) <= VisitorIndex.householdLimit
         guard home || match.navigation == 1 else { return nil }
+        return adopt(&p, o, instance: instance, at: time, tokenMismatch: tokenMismatch, confidence: Self.adoptionConfidence)
+    }
+
+    /// The same for a browser whose private visit showed exactly this look (outside WebKit, a
+    /// private window renders as the browser does; only its storage differs), seen from an
+    /// address or network that private visitor used, when
+    /// - no ordinary visitor shows this look (an identical machine seen outside private
+    ///   browsing may as well have made the private visit) and exactly one private-only visitor does;
+    /// - and the address is not crowded (at most `VisitorIndex.householdLimit` browsers), or the
+    ///   browser came from that visitor's last page; under the `fleet` policy only the latter.
+    /// This finds the browser where `adoptPrivateOnly` cannot: after a change of address within
+    /// its network (carrier pools, DHCP), or at an address other browsers were seen at.
+    mutating func adoptPrivateOnlyByLook(_ o: Observation, instance: UInt64, at time: Int64, tokenMismatch: Bool) -> Decision? {
+        guard o.engine != .webkit, index.lookCount(o.look) == 0 else { return nil }
+        let hosts = index.privateOnlyVisitors(look: o.look, hardware: o.hardware)
+        guard hosts.count == 1 else { return nil }
+        var p = index.profile(atSlot: hosts[0])
+        guard let match = Similarity.evaluate(o, p, weights), match.address >= 1 else { return nil }
+        let open = model.policy != .fleet && index.addressCount(o.ip) <= VisitorIndex.householdLimit
+        guard open || match.navigation == 1 else { return nil }
+        return adopt(&p, o, instance: instance, at: time, tokenMismatch: tokenMismatch, confidence: Self.lookAdoptionConfidence)
+    }
+
+    /// A private-only visitor becomes the ordinary browser this visit shows.
+    private mutating func adopt(
+        _ p: inout Profile, _ o: Observation, instance: UInt64, at time: Int64, tokenMismatch: Bool, confidence: Double
+    ) -> Decision {
         let last = p.lastSeenAt
         evidence.attachments += 1
         p.attachInstance(instance, privateVisit: false)
@@ -227,7 +254,7 @@ public struct IdentificationEngine: Sendable {
         p.ephemeral = false
         index.upsert(p)
         return Decision(
-            visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: Self.adoptionConfidence,
+            visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: confidence,
             firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch, instance: instance, candidates: 1,
             topCandidate: p.visitorID, profile: p)
     }
@@ -237,6 +264,10 @@ public struct IdentificationEngine: Sendable {
     /// Adoptions (`adoptPrivateOnly`) were the very browser 77 times out of 77 on the evaluator's
     /// default population, seeds 1–6 (tools/replay.py); reported a little lower.
     public static let adoptionConfidence = 0.97
+    /// Adoptions by look (`adoptPrivateOnlyByLook`) were the very browser 164 times out of 172
+    /// on the evaluator's populations (default seeds 1–12; small, households only and 40 %
+    /// offices, seeds 1–6; eight workers' order).
+    public static let lookAdoptionConfidence = 0.95
 
     /// What the decision features take from the visit and the environment, the same for every
     /// candidate weighed at one visit (`decisionFeatures`).
@@ -396,6 +427,9 @@ public struct IdentificationEngine: Sendable {
         if !o.looksPrivate, !evaluated.matches.contains(where: { $0.match.address >= 2 }),
             let adopted = adoptPrivateOnly(o, instance: instance, at: time, tokenMismatch: tokenMismatch)
         {
+            return adopted
+        }
+        if !o.looksPrivate, let adopted = adoptPrivateOnlyByLook(o, instance: instance, at: time, tokenMismatch: tokenMismatch) {
             return adopted
         }
 

@@ -40,7 +40,9 @@ public struct Profile: Sendable, Equatable {
     public var mergedInto: String?
     /// The agent said cookies are off.
     public var cookiesDisabled = false
-    /// The look of the last ordinary (not private) visit.
+    /// The look of the last ordinary (not private) visit; for a visitor met only in private
+    /// browsing, of its last private visit (0 in WebKit, whose private mode randomises the
+    /// renderings, and in profiles stored before 2026-11-23).
     public var look: UInt64 = 0
     /// The page of the last visit (`Observation.page`): a browser navigating on from it
     /// names it as its referrer.
@@ -134,7 +136,7 @@ public struct Profile: Sendable, Equatable {
         // memory-backed quota: it refreshes places, not the device's renderings.
         let isPrivate = o.looksPrivate && !(quota.map { $0 < Observation.privateQuotaCeiling } ?? false)
         if isPrivate && engine == .webkit { return }
-        if !isPrivate { look = o.look }
+        if !isPrivate || ephemeral { look = o.look }  // a private visit's look, outside WebKit, is the browser's own
         cookiesDisabled = o.cookiesDisabled
         if let c = o.canvas { canvases.remember(c) }
         if let w = o.webgl { webgls.remember(w) }

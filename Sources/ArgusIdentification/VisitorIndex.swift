@@ -15,6 +15,10 @@ public struct VisitorIndex: Sendable {
     private var hardwareCounts: [UInt64: Int32] = [:]
     /// Known visitors per look (see `Observation.look`): how many identical twins there are.
     private var lookCounts: [UInt64: Int32] = [:]
+    /// Visitors met only in private browsing (`Profile.ephemeral`) by the look of their private
+    /// visits, the most recent few per look (`privateOnlyVisitors(look:hardware:)`).
+    private var privateLooks: [UInt64: [Int32]] = [:]
+    static let privateLookCapacity = 8
     /// Recent visitors per client IP: how many browsers share an address (households, offices, carrier NAT).
     private var addressVisitors: [UInt64: [Int32]] = [:]
     public static let addressCapacity = 64
@@ -74,6 +78,9 @@ public struct VisitorIndex: Sendable {
             for (key, byAddress) in Self.keys(of: profile) {
                 touch(key, slot: Int32(slot), in: &buckets, capacity: byAddress ? Self.addressBucketCapacity : Self.bucketCapacity)
             }
+        }
+        if profile.ephemeral, profile.mergedInto == nil, profile.look != 0 {
+            touch(profile.look, slot: Int32(slot), in: &privateLooks, capacity: Self.privateLookCapacity)
         }
         if let ip = profile.ips.last {
             touch(ip, slot: Int32(slot), in: &addressVisitors, capacity: Self.addressCapacity)
@@ -158,6 +165,19 @@ public struct VisitorIndex: Sendable {
                 let p = profiles.baseAddress! + Int(slot)  // read in place, as in evaluateCandidates
                 return alive[Int(slot)] && p.pointee.ephemeral && p.pointee.mergedInto == nil && p.pointee.hardware == hardware
                     && p.pointee.ips.last == ip
+            }
+        }
+    }
+
+    /// Visitors met only in private browsing so far whose look is `look`, on this hardware
+    /// (stale entries, of visitors since seen outside private browsing or gone, are skipped).
+    public func privateOnlyVisitors(look: UInt64, hardware: UInt64) -> [Int32] {
+        guard let slots = privateLooks[look] else { return [] }
+        return profiles.withUnsafeBufferPointer { profiles in
+            slots.filter { slot in
+                let p = profiles.baseAddress! + Int(slot)
+                return alive[Int(slot)] && p.pointee.ephemeral && p.pointee.mergedInto == nil && p.pointee.hardware == hardware
+                    && p.pointee.look == look
             }
         }
     }

@@ -22,6 +22,8 @@ struct Replay: ParsableCommand {
     var trees: String?
     @Option(help: "A join-tree ensemble's text file (tools/fit_trees.py --target join), or 'none'.")
     var joinTrees: String?
+    @Flag(help: "Report where each device's first visitor stands at its visits without token (`first`).")
+    var locateFirst = false
 
     /// A JSON array of exactly `count` numbers, given as `option`.
     static func coefficients(_ text: String, option: String, count: Int) throws -> [Double] {
@@ -38,6 +40,24 @@ struct Replay: ParsableCommand {
             throw ValidationError("\(path) is not a tree ensemble over \(features) features")
         }
         return ensemble
+    }
+
+    /// Where the device's first visitor stands at a visit without token, before the engine
+    /// decides (`--locate-first`; tools/replay.py --chains: why a returning browser was missed):
+    /// whether the blocking keys found it, its score, how many candidates scored higher, and
+    /// whether it is a private-only visitor (never a candidate) or joined into another.
+    func firstVisitor(_ id: String?, _ observation: Observation, _ engine: IdentificationEngine) -> JSON? {
+        guard let id, let p = engine.index.profile(id) else { return nil }
+        var o = observation
+        o.formerAddresses = engine.index.formerAddresses(of: o.ip)
+        let evaluated = engine.index.evaluateCandidates(for: o, excluding: nil, weights: engine.weights)
+        let found = evaluated.matches.contains { engine.index.profile(atSlot: $0.slot).visitorID == id }
+        let m = Similarity.evaluate(o, p, engine.weights)
+        return .object(JSONObject([
+            ("found", .bool(found)), ("score", m.map { .double($0.score) } ?? .null),
+            ("above", .int(Int64(m.map { s in evaluated.matches.count { $0.match.score > s.score } } ?? -1))),
+            ("merged", .bool(p.mergedInto != nil)), ("ephemeral", .bool(p.ephemeral)),
+        ]))
     }
 
     func run() throws {
@@ -75,6 +95,7 @@ struct Replay: ParsableCommand {
         var instances: UInt64 = 0
         var time: Int64 = 0
         var ids = Set<String>()
+        var firstIDs: [Int64: String] = [:]
         var fleetVisits = 0, wasFleet = false, flips: [Int] = []
         var out = [UInt8]()
         while let line = readLine(strippingNewline: true) {
@@ -90,6 +111,7 @@ struct Replay: ParsableCommand {
             // The visit's time when the line gives one (`t`, ms: the simulated clock), else one
             // millisecond after the previous visit (the HTTP evaluator's visits come back to back).
             time = max(time + 1, visit["t"]?.intValue ?? 0)
+            let right = locateFirst && token == nil ? firstVisitor(firstIDs[device], observation, engine) : nil
             let d = engine.identify(
                 observation, token: token, at: time, newVisitorID: Identifiers.visitorID,
                 newInstance: {
@@ -98,6 +120,7 @@ struct Replay: ParsableCommand {
                 })
             if storage == "kept" || storage == "cleared" { tokens[device] = TokenClaim(visitorID: d.visitorID, instance: d.instance) }
             ids.insert(d.visitorID)
+            if firstIDs[device] == nil { firstIDs[device] = d.visitorID }
             if engine.evidence.showsFleets { fleetVisits += 1 }
             if engine.evidence.showsFleets != wasFleet { flips.append(Int(time)); wasFleet.toggle() }
             JSONWriter.write(
@@ -113,6 +136,7 @@ struct Replay: ParsableCommand {
                             ("logistic", .double(decision.joinLogisticScore(t.features.vector))),
                         ]))
                     } ?? .null,
+                    "first": right ?? .null,
                     "features": d.features.map { .array($0.vector.map { .double($0) }) } ?? .null,
                     "logistic": d.features.map { .double(decision.logisticScore($0.vector)) } ?? .null,
                     "weighed": .array(

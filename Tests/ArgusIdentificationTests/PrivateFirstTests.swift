@@ -3,10 +3,12 @@ import Testing
 
 /// A browser whose first visit was private: its private visit made a visitor that fingerprint
 /// matching never offers; its first ordinary visit takes that id back when nothing else could
-/// own it (`IdentificationEngine.adoptPrivateOnly`).
+/// own it (`IdentificationEngine.adoptPrivateOnly`, `adoptPrivateOnlyByLook`).
 @Suite struct PrivateFirstTests {
     static let privateQuota = 1_200_000_000.0  // a private window's memory-backed quota
     static let home = "198.51.100.20"
+    /// Another address of the home's network (its /22: a carrier pool, a new DHCP lease).
+    static let sameNetwork = "198.51.101.7"
 
     @Test func anOrdinaryVisitAfterAPrivateFirstVisitKeepsTheFirstId() {
         var h = Harness()
@@ -27,14 +29,13 @@ import Testing
         #expect(again.visitorID == privateVisit.visitorID)
     }
 
-    @Test func notWhenAnOrdinaryMachineOfTheSameHardwareWasSeenAtTheAddress() {
+    @Test func notWhenAnIdenticalMachineWasSeenOutsidePrivateBrowsing() {
         var h = Harness()
         var a = Browser()
         a.quota = Self.privateQuota
         let privateVisit = h.visit(a, ip: Self.home)
         a.quota = Browser().quota
-        var b = Browser()
-        b.canvas = "another-machine"
+        let b = Browser()  // the same model, set up the same way: the same look as `a`
         let other = h.visit(b, ip: "203.0.113.5")  // elsewhere first: nothing private-only there
         #expect(other.visitorID != privateVisit.visitorID)
 
@@ -46,6 +47,76 @@ import Testing
         // well have been `b`'s: `a` is not given that id.
         _ = h.visit(b, ip: Self.home, token: other.visitorID)
         #expect(h.visit(a, ip: Self.home).visitorID != privateVisit.visitorID)
+    }
+
+    @Test func aMachineThatLooksOtherwiseDoesNotStandInTheWay() {
+        var h = Harness()
+        var a = Browser()
+        a.quota = Self.privateQuota
+        let privateVisit = h.visit(a, ip: Self.home)
+        a.quota = Browser().quota
+        var b = Browser()
+        b.canvas = "another-machine"  // the same hardware, another rendering: not who browsed privately
+        let other = h.visit(b, ip: "203.0.113.5")
+        _ = h.visit(b, ip: Self.home, token: other.visitorID)
+        let ordinary = h.visit(a, ip: Self.home)
+        #expect(ordinary.visitorID == privateVisit.visitorID)
+        #expect(ordinary.confidence == IdentificationEngine.lookAdoptionConfidence)
+    }
+
+    @Test func theLookFindsTheBrowserOnAnotherAddressOfItsNetworkOnly() {
+        var h = Harness()
+        var a = Browser()
+        a.quota = Self.privateQuota
+        let privateVisit = h.visit(a, ip: Self.home)
+        a.quota = Browser().quota
+        var elsewhere = h
+        #expect(h.visit(a, ip: Self.sameNetwork).visitorID == privateVisit.visitorID)
+        let away = elsewhere.visit(a, ip: "203.0.113.5")  // another network: nothing ties them
+        #expect(away.visitorID != privateVisit.visitorID)
+        #expect(away.basis == .new)
+    }
+
+    @Test func notWhenTwoPrivateVisitorsShowTheLook() {
+        var h = Harness()
+        var a = Browser()
+        a.quota = Self.privateQuota
+        let first = h.visit(a, ip: Self.home)
+        let second = h.visit(a, ip: Self.home)  // another private window, or an identical machine's
+        #expect(first.visitorID != second.visitorID)
+        a.quota = Browser().quota
+        let ordinary = h.visit(a, ip: Self.sameNetwork)
+        #expect(ordinary.visitorID != first.visitorID)
+        #expect(ordinary.visitorID != second.visitorID)
+    }
+
+    @Test func atACrowdedAddressOrUnderTheFleetPolicyOnlyANavigationCounts() {
+        for policy in [MatchPolicy.auto, .fleet] {
+            var h = Harness()
+            h.engine = IdentificationEngine(model: DecisionModel(policy: policy))
+            if policy == .auto {
+                // An office: more browsers at the address than a household has.
+                for i in 0..<(VisitorIndex.householdLimit + 1) {
+                    var colleague = Browser()
+                    colleague.renderer = "ANGLE (Office GPU \(i))"
+                    _ = h.visit(colleague, ip: Self.sameNetwork)
+                }
+            }
+            var a = Browser()
+            a.quota = Self.privateQuota
+            a.url = "https://shop.example/cart"
+            let privateVisit = h.visit(a, ip: Self.home)
+            a.quota = Browser().quota
+
+            var fromOutside = h
+            a.url = "https://shop.example/"
+            a.referrer = "https://www.search.example/?q=shop"
+            #expect(fromOutside.visit(a, ip: Self.sameNetwork).visitorID != privateVisit.visitorID, "\(policy)")
+
+            a.url = "https://shop.example/checkout"
+            a.referrer = "https://shop.example/cart"
+            #expect(h.visit(a, ip: Self.sameNetwork).visitorID == privateVisit.visitorID, "\(policy)")
+        }
     }
 
     @Test func notForSafariWhosePrivateModeRandomisesRenderings() {
