@@ -32,11 +32,13 @@ public struct VisitorIndex: Sendable {
     static let movesPerAddress = 4
     /// Addresses with more recent visitors than this are not a household's.
     public static let householdLimit = 6
-    /// Most recently touched visitors kept per blocking key: more under an
-    /// address or network (few browsers share one) than under a rendering or
-    /// a font set (a popular device model fills those at once).
+    /// Most recently touched visitors kept per blocking key. A popular device model fills a
+    /// rendering's or a font set's bucket at once: at 24 (until 2026-11-23) a browser back from
+    /// a new address had often dropped out of all of its buckets while still the best match
+    /// (`tools/replay.py --chains`); 64 costs about 4 µs more per identify (twice the
+    /// candidates), still bounded however many visitors there are.
     public static let addressBucketCapacity = 64
-    public static let bucketCapacity = 24
+    public static let bucketCapacity = 64
 
     public init() {}
 
