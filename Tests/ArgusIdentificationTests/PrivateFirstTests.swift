@@ -10,6 +10,15 @@ import Testing
     /// Another address of the home's network (its /22: a carrier pool, a new DHCP lease).
     static let sameNetwork = "198.51.101.7"
 
+    /// A browser's first visit, private, at home; the browser as its ordinary windows show it.
+    static func privateFirstVisit(_ h: inout Harness, _ browser: Browser = Browser()) -> (Browser, Decision) {
+        var b = browser
+        b.quota = privateQuota
+        let privateVisit = h.visit(b, ip: home)
+        b.quota = browser.quota
+        return (b, privateVisit)
+    }
+
     @Test func anOrdinaryVisitAfterAPrivateFirstVisitKeepsTheFirstId() {
         var h = Harness()
         var browser = Browser()
@@ -31,10 +40,7 @@ import Testing
 
     @Test func notWhenAnIdenticalMachineWasSeenOutsidePrivateBrowsing() {
         var h = Harness()
-        var a = Browser()
-        a.quota = Self.privateQuota
-        let privateVisit = h.visit(a, ip: Self.home)
-        a.quota = Browser().quota
+        let (a, privateVisit) = Self.privateFirstVisit(&h)
         let b = Browser()  // the same model, set up the same way: the same look as `a`
         let other = h.visit(b, ip: "203.0.113.5")  // elsewhere first: nothing private-only there
         #expect(other.visitorID != privateVisit.visitorID)
@@ -51,10 +57,7 @@ import Testing
 
     @Test func byItsLookOnlyFromAnotherAddressOfItsNetwork() {
         var h = Harness()
-        var a = Browser()
-        a.quota = Self.privateQuota
-        let privateVisit = h.visit(a, ip: Self.home)
-        a.quota = Browser().quota
+        let (a, privateVisit) = Self.privateFirstVisit(&h)
         var b = Browser()
         b.canvas = "another-machine"  // the same hardware, another rendering: not who browsed privately
         let other = h.visit(b, ip: "203.0.113.5")
@@ -72,10 +75,7 @@ import Testing
 
     @Test func theLookFindsTheBrowserOnAnotherAddressOfItsNetworkOnly() {
         var h = Harness()
-        var a = Browser()
-        a.quota = Self.privateQuota
-        let privateVisit = h.visit(a, ip: Self.home)
-        a.quota = Browser().quota
+        let (a, privateVisit) = Self.privateFirstVisit(&h)
         var elsewhere = h
         #expect(h.visit(a, ip: Self.sameNetwork).visitorID == privateVisit.visitorID)
         let away = elsewhere.visit(a, ip: "203.0.113.5")  // another network: nothing ties them
@@ -85,12 +85,9 @@ import Testing
 
     @Test func notWhenTwoPrivateVisitorsShowTheLook() {
         var h = Harness()
-        var a = Browser()
-        a.quota = Self.privateQuota
-        let first = h.visit(a, ip: Self.home)
-        let second = h.visit(a, ip: Self.home)  // another private window, or an identical machine's
+        let (a, first) = Self.privateFirstVisit(&h)
+        let (_, second) = Self.privateFirstVisit(&h)  // another private window, or an identical machine's
         #expect(first.visitorID != second.visitorID)
-        a.quota = Browser().quota
         let ordinary = h.visit(a, ip: Self.sameNetwork)
         #expect(ordinary.visitorID != first.visitorID)
         #expect(ordinary.visitorID != second.visitorID)
@@ -108,11 +105,9 @@ import Testing
                     _ = h.visit(colleague, ip: Self.sameNetwork)
                 }
             }
-            var a = Browser()
-            a.quota = Self.privateQuota
-            a.url = "https://shop.example/cart"
-            let privateVisit = h.visit(a, ip: Self.home)
-            a.quota = Browser().quota
+            var cart = Browser()
+            cart.url = "https://shop.example/cart"
+            var (a, privateVisit) = Self.privateFirstVisit(&h, cart)
 
             var fromOutside = h
             a.url = "https://shop.example/"
