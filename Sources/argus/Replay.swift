@@ -111,7 +111,7 @@ struct Replay: ParsableCommand {
             // The visit's time when the line gives one (`t`, ms: the simulated clock), else one
             // millisecond after the previous visit (the HTTP evaluator's visits come back to back).
             time = max(time + 1, visit["t"]?.intValue ?? 0)
-            let right = locateFirst && token == nil ? firstVisitor(firstIDs[device], observation, engine) : nil
+            let located = locateFirst && token == nil ? firstVisitor(firstIDs[device], observation, engine) : nil
             let d = engine.identify(
                 observation, token: token, at: time, newVisitorID: Identifiers.visitorID,
                 newInstance: {
@@ -136,7 +136,7 @@ struct Replay: ParsableCommand {
                             ("logistic", .double(decision.joinLogisticScore(t.features.vector))),
                         ]))
                     } ?? .null,
-                    "first": right ?? .null,
+                    "first": located ?? .null,
                     "features": d.features.map { .array($0.vector.map { .double($0) }) } ?? .null,
                     "logistic": d.features.map { .double(decision.logisticScore($0.vector)) } ?? .null,
                     "weighed": .array(
