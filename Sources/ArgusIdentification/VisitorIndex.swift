@@ -35,8 +35,9 @@ public struct VisitorIndex: Sendable {
     /// Most recently touched visitors kept per blocking key. A popular device model fills a
     /// rendering's or a font set's bucket at once: at 24 (until 2026-11-23) a browser back from
     /// a new address had often dropped out of all of its buckets while still the best match
-    /// (`tools/replay.py --chains`); 64 costs about 4 µs more per identify (twice the
-    /// candidates), still bounded however many visitors there are.
+    /// (`tools/replay.py --chains`). 64 costs the engine about 4 µs more per identify with 10
+    /// thousand visitors and about 25 µs with a million (`argus benchmark-engine`: 21 and 31
+    /// candidates instead of 10 and 12), still bounded however many visitors there are.
     public static let addressBucketCapacity = 64
     public static let bucketCapacity = 64
 
