@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
 """Fits the confidence map (DecisionModel.calibration): raw model output →
-observed share of right answers, on simulated populations from ../shared/eval.
+observed share of right answers, on simulated populations from ../shared/eval;
+and the two answers that no model prices (DecisionModel.tokenConfidence,
+unmatchedConfidence).
 
-    python3 tools/calibrate.py [--seeds 21 22 23] [--policy household] [--bins 12]
+    python3 tools/calibrate.py [--seeds 21 22 23] [--policy auto] [--bins 12]
 
-Every visit is replayed through `argus replay`. Its raw confidence is what
-the engine calibrates: the decision model's probability for a fingerprint
-match (as the binary reports it for the candidate it weighed likeliest,
-trees included; or priced from the features with `--model`), the join model's
-for a join, one minus it for a new visitor
-that had a candidate, and 0.99 for token answers and new visitors without
-any candidate. "Right": the id belongs to the browser (first given to it)
-and, for a new id, the visit is the browser's first. Raw values are binned
-by quantile, the 0.99 mass on its own; adjacent bins whose observed shares
-decrease are pooled, so the map is monotone. Prints the Swift table.
+Every visit is replayed through `argus replay`. Three kinds of answer:
+- a token answer (the browser's own token, its device fitting): its
+  confidence is the observed share of right token answers;
+- a new visitor without any candidate: likewise, the observed share;
+- every other answer is priced by a model, and that price is the raw value
+  the map calibrates: the decision model's probability for a fingerprint
+  match (as the binary reports it for the candidate it weighed likeliest,
+  trees included; or priced from the features with `--model`), the join
+  model's for a join, one minus the best candidate's for a new visitor.
+"Right": the id belongs to the browser (first given to it) and, for a new id,
+the visit is the browser's first. Raw values are binned by quantile; adjacent
+bins whose observed shares decrease are pooled, so the map is monotone. A
+token answer flagged as a possibly copied token (reported with the map's
+value at 0.7) is left out of the token share. Prints the Swift table.
 """
 from __future__ import annotations
 
@@ -28,8 +34,11 @@ from replay import EVAL, ROOT, run_replay  # noqa: E402
 from population import Scenario, generate  # noqa: E402
 
 
-def points(binary: str, scenarios: list[str], seeds: list[int], model: list[float] | None, policy: str) -> list[tuple[float, bool]]:
-    out = []
+def points(binary: str, scenarios: list[str], seeds: list[int], model: list[float] | None,
+           policy: str) -> tuple[list[tuple[float, bool]], list[bool], list[bool]]:
+    """(raw, right) of every model-priced answer; right or not of every token answer and of
+    every new visitor without a candidate."""
+    priced, tokens, unmatched = [], [], []
     for scenario in scenarios:
         for seed in seeds:
             population = generate(Scenario.load(EVAL / "scenarios" / f"{scenario}.json"), seed)
@@ -41,17 +50,22 @@ def points(binary: str, scenarios: list[str], seeds: list[int], model: list[floa
                 seen.add(visit.device)
                 f = d.get("features")
                 if d["basis"] == "joined":
-                    raw = d["join"]["p"]  # the join model's probability
-                elif d["basis"] == "token" or f is None:
-                    raw = 0.99
+                    priced.append((d["join"]["p"], right))  # the join model's probability
+                elif d["basis"] == "token":
+                    if d["confidence"] > 0.5:  # not flagged as a copied token
+                        tokens.append(right)
+                elif f is None:
+                    # A new visitor without a candidate; or a private-only visitor adopted
+                    # (IdentificationEngine.adoptionConfidence, measured apart: not counted here).
+                    if d["basis"] == "new":
+                        unmatched.append(right)
                 else:
                     if model:
                         p = 1 / (1 + math.exp(-sum(a * b for a, b in zip(model, f))))
                     else:  # the binary's own: the likeliest close candidate's (trees included)
                         p = max(t["p"] for t in d["weighed"])
-                    raw = p if d["basis"] == "fingerprint" else 1 - p
-                out.append((raw, right))
-    return out
+                    priced.append((p if d["basis"] == "fingerprint" else 1 - p, right))
+    return priced, tokens, unmatched
 
 
 def main() -> int:
@@ -61,18 +75,15 @@ def main() -> int:
     parser.add_argument("--model", help="logistic coefficients to price the features with (JSON array); "
                         "without, the probability the binary reports for the candidate it weighed likeliest")
     parser.add_argument("--bins", type=int, default=12)
-    parser.add_argument("--policy", default="household", help="match policy the map is for")
+    parser.add_argument("--policy", default="auto", help="match policy the map is for")
     parser.add_argument("--binary", default=str(ROOT / ".build-release/release/argus"))
     args = parser.parse_args()
-    pts = sorted(points(args.binary, args.scenarios, args.seeds, json.loads(args.model) if args.model else None,
-                        args.policy))
-    other = [p for p in pts if p[0] != 0.99]
+    priced, tokens, unmatched = points(args.binary, args.scenarios, args.seeds,
+                                       json.loads(args.model) if args.model else None, args.policy)
+    pts = sorted(priced)
     n = args.bins
-    bins = [other[i * len(other) // n:(i + 1) * len(other) // n] for i in range(n)]
+    bins = [pts[i * len(pts) // n:(i + 1) * len(pts) // n] for i in range(n)]
     rows = [[sum(r for r, _ in b) / len(b), sum(y for _, y in b) / len(b), len(b)] for b in bins if b]
-    fixed = [y for r, y in pts if r == 0.99]
-    rows.append([0.99, sum(fixed) / len(fixed), len(fixed)])
-    rows.sort()
     i = 0
     while i < len(rows) - 1:  # pool adjacent violators
         a, b = rows[i], rows[i + 1]
@@ -85,7 +96,9 @@ def main() -> int:
             i += 1
     for raw, observed, count in rows:
         print(f"  raw {raw:.3f}  observed {observed:.3f}  ({count} visits)")
-    print("[" + ", ".join(f"({r:.3f}, {o:.3f})" for r, o, _ in rows) + "]")
+    print("[" + ", ".join(f"({r:.4f}, {o:.3f})" for r, o, _ in rows) + "]")
+    print(f"token answers: {sum(tokens) / len(tokens):.4f} right ({len(tokens)} visits)")
+    print(f"new visitors without a candidate: {sum(unmatched) / len(unmatched):.4f} right ({len(unmatched)} visits)")
     return 0
 
 

@@ -88,12 +88,10 @@ public struct IdentificationEngine: Sendable {
     /// This environment's fingerprint merges and how many were proven wrong (`MatchPolicy.auto`).
     public private(set) var evidence = FleetEvidence()
 
-    /// Token-based answers: right unless an earlier decision was wrong.
-    public static let tokenConfidence = 0.99
     /// A token whose device drifted this much (score) is flagged as possibly copied.
     public static let tokenDoubtScore = -7.0
-    /// A new visitor with no candidate at all: nothing known resembles it.
-    public static let unmatchedConfidence = 0.99
+    /// The raw confidence of a token flagged as possibly copied, before calibration.
+    public static let doubtfulTokenConfidence = 0.7
 
     public init(weights: Weights = Weights(), model: DecisionModel = DecisionModel()) {
         self.weights = weights
@@ -352,7 +350,7 @@ public struct IdentificationEngine: Sendable {
                 index.upsert(p)
                 return Decision(
                     visitorID: p.visitorID, basis: .token, visitorFound: true,
-                    confidence: model.calibrated(doubtful ? 0.7 : Self.tokenConfidence), firstSeenAt: p.firstSeenAt, lastSeenAt: last,
+                    confidence: doubtful ? model.calibrated(Self.doubtfulTokenConfidence) : model.tokenConfidence, firstSeenAt: p.firstSeenAt, lastSeenAt: last,
                     tokenMismatch: doubtful, instance: token.instance, candidates: 1, profile: p, joinTrial: trial)
             } else {
                 tokenMismatch = true  // another device's token: identify by fingerprint instead
@@ -453,7 +451,7 @@ public struct IdentificationEngine: Sendable {
         index.upsert(p)
         return Decision(
             visitorID: p.visitorID, basis: .new, visitorFound: false,
-            confidence: model.calibrated(probability.map { 1 - $0 } ?? Self.unmatchedConfidence),
+            confidence: probability.map { model.calibrated(1 - $0) } ?? model.unmatchedConfidence,
             firstSeenAt: time, lastSeenAt: time, tokenMismatch: tokenMismatch, instance: instance,
             candidates: compared, topScores: topScores, features: features, topCandidate: best?.profile.visitorID,
             profile: p, weighed: weighed)

@@ -87,6 +87,28 @@ struct Harness {
         #expect(second.confidence > 0.95)
     }
 
+    /// Token answers and new visitors without any candidate report their measured shares of
+    /// right answers; everything a model priced goes through the confidence map.
+    @Test func confidenceComesFromTheMeasuredSharesAndTheMap() {
+        var h = Harness()
+        h.engine.model.tokenConfidence = 0.61
+        h.engine.model.unmatchedConfidence = 0.62
+        let first = h.visit(Browser(), ip: "61.1.1.1")
+        #expect(first.basis == .new)
+        #expect(first.confidence == 0.62)
+        let second = h.visit(Browser(), ip: "61.1.1.1", token: first.visitorID)
+        #expect(second.basis == .token)
+        #expect(second.confidence == 0.61)
+        let third = h.visit(Browser(), ip: "61.1.1.1")
+        #expect(third.basis == .fingerprint)
+        #expect(third.visitorID == first.visitorID)
+        #expect(third.confidence > 0.62 && third.confidence < 1)
+        let defaults = DecisionModel(policy: .auto)
+        let raws = defaults.calibration.map(\.raw)
+        #expect(zip(raws, raws.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(defaults.calibrated(0.999) < defaults.tokenConfidence)
+    }
+
     @Test func withoutTokenTheFingerprintFindsTheVisitorAfterDrift() {
         var h = Harness()
         let first = h.visit(Browser(), ip: "61.1.1.1")
