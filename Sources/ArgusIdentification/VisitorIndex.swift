@@ -162,25 +162,26 @@ public struct VisitorIndex: Sendable {
     /// Visitors met only in private browsing so far (their first visit was private), last
     /// seen at this address, on this hardware.
     public func privateOnlyVisitors(at ip: UInt64, hardware: UInt64) -> [Int32] {
-        guard let slots = addressVisitors[ip] else { return [] }
-        return profiles.withUnsafeBufferPointer { profiles in
-            slots.filter { slot in
-                let p = profiles.baseAddress! + Int(slot)  // read in place, as in evaluateCandidates
-                return alive[Int(slot)] && p.pointee.ephemeral && p.pointee.mergedInto == nil && p.pointee.hardware == hardware
-                    && p.pointee.ips.last == ip
-            }
-        }
+        privateOnly(among: addressVisitors[ip], hardware: hardware) { $0.pointee.ips.last == ip }
     }
 
     /// Visitors met only in private browsing so far whose look is `look`, on this hardware
     /// (stale entries, of visitors since seen outside private browsing or gone, are skipped).
     public func privateOnlyVisitors(look: UInt64, hardware: UInt64) -> [Int32] {
-        guard let slots = privateLooks[look] else { return [] }
+        privateOnly(among: privateLooks[look], hardware: hardware) { $0.pointee.look == look }
+    }
+
+    /// Of `slots`, the live private-only visitors (not joined into another) on this hardware
+    /// that also satisfy `also`. Profiles are read in place, as in `evaluateCandidates`.
+    private func privateOnly(
+        among slots: [Int32]?, hardware: UInt64, _ also: (UnsafePointer<Profile>) -> Bool
+    ) -> [Int32] {
+        guard let slots else { return [] }
         return profiles.withUnsafeBufferPointer { profiles in
             slots.filter { slot in
                 let p = profiles.baseAddress! + Int(slot)
                 return alive[Int(slot)] && p.pointee.ephemeral && p.pointee.mergedInto == nil && p.pointee.hardware == hardware
-                    && p.pointee.look == look
+                    && also(p)
             }
         }
     }
