@@ -18,8 +18,8 @@ Every visit is replayed through `argus replay`. Three kinds of answer:
 "Right": the id belongs to the browser (first given to it) and, for a new id,
 the visit is the browser's first. Raw values are binned by quantile; adjacent
 bins whose observed shares decrease are pooled, so the map is monotone. A
-token answer flagged as a possibly copied token (reported with the map's
-value at 0.7) is left out of the token share. Prints the Swift table.
+token answer flagged as a possibly copied token (`tokenMismatch`, reported
+with the map's value at 0.7) is left out of the token share. Prints the Swift table.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def points(binary: str, scenarios: list[str], seeds: list[int], model: list[floa
                 if d["basis"] == "joined":
                     priced.append((d["join"]["p"], right))  # the join model's probability
                 elif d["basis"] == "token":
-                    if d["confidence"] > 0.5:  # not flagged as a copied token
+                    if not d["tokenMismatch"]:  # not flagged as a possibly copied token
                         tokens.append(right)
                 elif f is None:
                     # A new visitor without a candidate; or a private-only visitor adopted

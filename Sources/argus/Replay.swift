@@ -126,7 +126,7 @@ struct Replay: ParsableCommand {
             JSONWriter.write(
                 [
                     "visitorId": .string(d.visitorID), "basis": .string(d.basis.rawValue), "confidence": .double(d.confidence),
-                    "scores": .array(d.topScores.map { .double($0) }), "candidates": .int(Int64(d.candidates)),
+                    "tokenMismatch": .bool(d.tokenMismatch), "scores": .array(d.topScores.map { .double($0) }), "candidates": .int(Int64(d.candidates)),
                     "top": d.topCandidate.map { .string($0) } ?? .null, "prov": .int(Int64(d.profile.provisional.count)),
                     "provIds": .array(d.profile.provisional.map { .string($0) }),
                     "join": d.joinTrial.map { t in
