@@ -113,7 +113,8 @@ let package = Package(
         .target(name: "ArgusTestSupport", path: "Tests/ArgusTestSupport", swiftSettings: strict),
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
-            name: "ArgusIdentificationTests", dependencies: ["ArgusIdentification", "ArgusCore"], swiftSettings: strict),
+            name: "ArgusIdentificationTests", dependencies: ["ArgusIdentification", "ArgusCore"], exclude: ["Fixtures"],
+            swiftSettings: strict),
         .testTarget(
             name: "ArgusServerTests",
             dependencies: [

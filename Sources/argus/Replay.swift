@@ -5,7 +5,7 @@ import Foundation
 
 /// `argus replay`: a development tool. Reads the evaluator's visits as JSON
 /// lines (`{"device", "storage", "ip", "url", "referrer", "components"}`) in time order, plays
-/// each browser's token storage as the evaluator does, runs the
+/// each browser's token storage as the evaluator does (`EvaluatorBrowsers`), runs the
 /// identification engine alone (no HTTP, no storage) and prints one line
 /// per visit: `{"visitorId", "basis", "confidence"}`.
 struct Replay: ParsableCommand {
@@ -91,8 +91,7 @@ struct Replay: ParsableCommand {
         if let v = env["ARGUS_RERANK"].flatMap(Int.init) { decision.rerankLimit = v }
         if let v = env["ARGUS_RERANK_MARGIN"].flatMap(Double.init) { decision.rerankMargin = v }
         var engine = IdentificationEngine(weights: w, model: decision)
-        var tokens: [Int64: TokenClaim] = [:]
-        var instances: UInt64 = 0
+        var browsers = EvaluatorBrowsers()
         var time: Int64 = 0
         var ids = Set<String>()
         var firstIDs: [Int64: String] = [:]
@@ -102,8 +101,7 @@ struct Replay: ParsableCommand {
             let visit = try JSONParser.parse(line)
             let device = visit["device"]?.intValue ?? -1
             let storage = visit["storage"]?.stringValue ?? "kept"
-            if storage == "cleared" { tokens[device] = nil }
-            let token = (storage == "kept" || storage == "cleared") ? tokens[device] : nil
+            let token = browsers.outgoing(device: device, storage: storage)
             let observation = Observation(
                 components: Components(raw: visit["components"]?.objectValue ?? JSONObject()),
                 clientIP: visit["ip"]?.stringValue ?? "", url: visit["url"]?.stringValue,
@@ -112,13 +110,7 @@ struct Replay: ParsableCommand {
             // millisecond after the previous visit (the HTTP evaluator's visits come back to back).
             time = max(time + 1, visit["t"]?.intValue ?? 0)
             let located = locateFirst && token == nil ? firstVisitor(firstIDs[device], observation, engine) : nil
-            let d = engine.identify(
-                observation, token: token, at: time, newVisitorID: Identifiers.visitorID,
-                newInstance: {
-                    instances += 1
-                    return instances
-                })
-            if storage == "kept" || storage == "cleared" { tokens[device] = TokenClaim(visitorID: d.visitorID, instance: d.instance) }
+            let d = browsers.identify(observation, device: device, storage: storage, token: token, at: time, engine: &engine)
             ids.insert(d.visitorID)
             if firstIDs[device] == nil { firstIDs[device] = d.visitorID }
             if engine.evidence.showsFleets { fleetVisits += 1 }
