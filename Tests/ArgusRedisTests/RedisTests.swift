@@ -110,9 +110,11 @@ struct RedisServerTests {
         // A fixed-window limiter: INCR, EXPIRE on the first hit, answer the count.
         let script = "local n = redis.call('INCR', KEYS[1]); if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end; return n"
         for i in 1...3 {
-            #expect(try await client.eval(script, keys: [k], arguments: ["60"]).int == Int64(i))
+            #expect(try await client.eval(script, keys: [k], arguments: ["3600"]).int == Int64(i))
         }
-        #expect(try await client.ttl(k) > 50)
+        // Set once, by the first call: the whole suite runs in parallel and a loaded machine may
+        // hold this task for seconds between the calls, so the bound leaves minutes.
+        #expect((3000...3600).contains(try await client.ttl(k)))
         let pair = try await client.eval("return {KEYS[1], ARGV[1]}", keys: ["x"], arguments: ["y"])
         #expect(pair == .array([.bulkString(Array("x".utf8)), .bulkString(Array("y".utf8))]))
         try await client.del([k])

@@ -276,6 +276,41 @@ import Testing
         }
     }
 
+    @Test func agentScriptIsGzippedForClientsThatTakeGzipAndHeadGivesItsHeaders() async throws {
+        let h = try await Harness.make()
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            let plain = try await client.execute(uri: "/agent.js", method: .get)
+            #expect(plain.headers[.contentEncoding] == nil)
+            #expect(plain.headers[.vary] == "Accept-Encoding")
+            let script = Array(buffer: plain.body)
+            // What browsers send.
+            let zipped = try await client.execute(
+                uri: "/agent.js", method: .get, headers: [.acceptEncoding: "gzip, deflate, br, zstd"])
+            #expect(zipped.status == .ok)
+            #expect(zipped.headers[.contentEncoding] == "gzip")
+            #expect(zipped.headers[.vary] == "Accept-Encoding")
+            #expect(zipped.headers[.eTag] == plain.headers[.eTag])
+            let packed = Array(buffer: zipped.body)
+            #expect(packed.count * 3 < script.count)
+            #expect(try RawDeflate.gunzip(packed, maxSize: 1 << 22) == script)
+            // gzip refused by weight, or only other codings: the plain script.
+            for refusal in ["gzip;q=0, br", "identity", "br;q=1.0, *;q=0", "*;q=0.5, gzip;q=0"] {
+                let r = try await client.execute(uri: "/agent.js", method: .get, headers: [.acceptEncoding: refusal])
+                #expect(r.headers[.contentEncoding] == nil, "\(refusal)")
+                #expect(Array(buffer: r.body) == script, "\(refusal)")
+            }
+            let any = try await client.execute(uri: "/agent.js", method: .get, headers: [.acceptEncoding: "br, *;q=0.1"])
+            #expect(any.headers[.contentEncoding] == "gzip")
+            // HEAD: a GET's headers, no body.
+            let head = try await client.execute(uri: "/agent.js", method: .head, headers: [.acceptEncoding: "gzip"])
+            #expect(head.status == .ok)
+            #expect(head.headers[.contentEncoding] == "gzip")
+            #expect(head.headers[.contentLength] == String(packed.count))
+            #expect(head.body.readableBytes == 0)
+        }
+    }
+
     @Test func demoEventsNeedTheEnvironmentsPublicKeyAndAreRecentOnly() async throws {
         let h = try await Harness.make()
         defer { h.remove() }

@@ -1,6 +1,7 @@
 import CZlib
 
-/// Raw deflate (RFC 1951: no zlib or gzip header) through the system zlib.
+/// Raw deflate (RFC 1951: no zlib or gzip header) through the system zlib; `gzip` and
+/// `gunzip` wrap the same stream in RFC 1952's header and trailer (HTTP's `Content-Encoding: gzip`).
 public enum RawDeflate {
     public enum Failure: Error, Equatable {
         case corrupt
@@ -18,10 +19,28 @@ public enum RawDeflate {
     public static func compress(
         _ input: [UInt8], level: Int32 = 6, windowBits: Int32 = 12, memLevel: Int32 = 5, dictionary: [UInt8]? = nil
     ) throws -> [UInt8] {
-        var stream = z_stream()
         // Negative windowBits: raw deflate.
+        try deflated(input, level: level, windowBits: -windowBits, memLevel: memLevel, dictionary: dictionary)
+    }
+
+    /// The gzip member (RFC 1952) of `input`, at zlib's best compression: for assets compressed once.
+    public static func gzip(_ input: [UInt8], level: Int32 = 9) throws -> [UInt8] {
+        // windowBits 15 + 16: zlib writes the gzip header and trailer.
+        try deflated(input, level: level, windowBits: 15 + 16, memLevel: 8, dictionary: nil)
+    }
+
+    /// Inflates a gzip member, at most `maxSize` bytes.
+    public static func gunzip(_ input: [UInt8], maxSize: Int) throws -> [UInt8] {
+        try inflated(input, maxSize: maxSize, windowBits: 15 + 16, dictionary: nil)
+    }
+
+    /// `windowBits` as zlib takes it: negative for raw deflate, + 16 for gzip.
+    private static func deflated(
+        _ input: [UInt8], level: Int32, windowBits: Int32, memLevel: Int32, dictionary: [UInt8]?
+    ) throws -> [UInt8] {
+        var stream = z_stream()
         var status = deflateInit2_(
-            &stream, level, Z_DEFLATED, -windowBits, memLevel, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+            &stream, level, Z_DEFLATED, windowBits, memLevel, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw Failure.zlib(status) }
         defer { deflateEnd(&stream) }
         if let dictionary {
@@ -46,8 +65,12 @@ public enum RawDeflate {
     /// Inflates at most `maxSize` bytes; more is an error, never an allocation.
     /// `dictionary`: the preset dictionary the stream was compressed with, if any.
     public static func decompress(_ input: [UInt8], maxSize: Int, dictionary: [UInt8]? = nil) throws -> [UInt8] {
+        try inflated(input, maxSize: maxSize, windowBits: -15, dictionary: dictionary)
+    }
+
+    private static func inflated(_ input: [UInt8], maxSize: Int, windowBits: Int32, dictionary: [UInt8]?) throws -> [UInt8] {
         var stream = z_stream()
-        var status = inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        var status = inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw Failure.zlib(status) }
         defer { inflateEnd(&stream) }
         if let dictionary {  // a raw stream takes its dictionary up front

@@ -15,19 +15,9 @@ struct AgentController {
     static let demoEventWindowMs: Int64 = 10 * 60 * 1000
 
     func addRoutes(to router: Router<ArgusRequestContext>) {
-        router.get("/agent.js") { request, _ in
-            var headers = HTTPFields()
-            headers[.contentType] = "application/javascript; charset=utf-8"
-            headers[.eTag] = "\"\(assets.version)\""
-            headers[.accessControlAllowOrigin] = "*"
-            // Versioned URLs (`/agent.js?v=<version>`) never change; the bare URL is revalidated hourly.
-            let versioned = request.uri.queryParameters.get("v") == assets.version
-            headers[.cacheControl] = versioned ? "public, max-age=31536000, immutable" : "public, max-age=3600"
-            if request.headers[.ifNoneMatch] == "\"\(assets.version)\"" {
-                return Response(status: .notModified, headers: headers)
-            }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: assets.script)))
-        }
+        router.get("/agent.js") { request, _ in agentScript(request, withBody: true) }
+        // The headers a GET would get, without the body (RFC 9110 §9.3.2): what `curl -I` and link checkers ask.
+        router.head("/agent.js") { request, _ in agentScript(request, withBody: false) }
         router.get("/demo/events/{event_id}", use: demoEvent)
         router.get("/demo") { _, _ in
             var headers = HTTPFields()
@@ -39,6 +29,50 @@ struct AgentController {
 }
 
 extension AgentController {
+    /// `GET /agent.js`: gzip-compressed (compressed once, when the server starts) for a client
+    /// that accepts it, as every browser does; `Vary: Accept-Encoding` keeps shared caches apart.
+    func agentScript(_ request: Request, withBody: Bool) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/javascript; charset=utf-8"
+        headers[.eTag] = "\"\(assets.version)\""
+        headers[.accessControlAllowOrigin] = "*"
+        headers[.vary] = "Accept-Encoding"
+        // Versioned URLs (`/agent.js?v=<version>`) never change; the bare URL is revalidated hourly.
+        let versioned = request.uri.queryParameters.get("v") == assets.version
+        headers[.cacheControl] = versioned ? "public, max-age=31536000, immutable" : "public, max-age=3600"
+        if request.headers[.ifNoneMatch] == "\"\(assets.version)\"" {
+            return Response(status: .notModified, headers: headers)
+        }
+        let gzip = Self.acceptsGzip(request.headers[.acceptEncoding])
+        if gzip { headers[.contentEncoding] = "gzip" }
+        let body = gzip ? assets.scriptGzip : assets.script
+        headers[.contentLength] = String(body.count)
+        return Response(
+            status: .ok, headers: headers, body: withBody ? .init(byteBuffer: ByteBuffer(bytes: body)) : .init())
+    }
+
+    /// Whether an `Accept-Encoding` value (RFC 9110 §12.5.3) takes gzip: `gzip` (or `x-gzip`)
+    /// with a weight above 0, or else `*` with a weight above 0.
+    static func acceptsGzip(_ value: String?) -> Bool {
+        guard let value else { return false }
+        var gzip: Double?
+        var any: Double?
+        for item in value.split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let coding = parts.first else { continue }
+            var weight = 1.0
+            for parameter in parts.dropFirst() where parameter.hasPrefix("q=") {
+                weight = Double(parameter.dropFirst(2)) ?? 0
+            }
+            if coding == "gzip" || coding == "x-gzip" {
+                gzip = weight
+            } else if coding == "*" {
+                any = weight
+            }
+        }
+        return (gzip ?? any ?? 0) > 0
+    }
+
     /// `GET /demo/events/{id}?publicKey=pk_…`: the event the demo page just
     /// produced, so that it can show its signals. Only when demo events are
     /// enabled (default: when the server listens on a loopback address), for a
@@ -62,6 +96,8 @@ extension AgentController {
 /// The agent's files, read once from the bundle.
 public struct AgentAssets: Sendable {
     public let script: [UInt8]
+    /// `script` as one gzip member, for clients that accept it.
+    public let scriptGzip: [UInt8]
     public let version: String
     public let demoPage: [UInt8]
     /// The OpenAPI document (`GET /openapi.yaml`), kept beside the agent in the bundle.
@@ -91,6 +127,7 @@ public struct AgentAssets: Sendable {
         let script = joined.replacingOccurrences(of: versionPlaceholder, with: version)
         let demo = try Data(contentsOf: directory.appendingPathComponent("demo.html"))
         return AgentAssets(
-            script: Array(script.utf8), version: version, demoPage: Array(demo), openAPI: Array(try Data(contentsOf: openAPI)))
+            script: Array(script.utf8), scriptGzip: try RawDeflate.gzip(Array(script.utf8)), version: version,
+            demoPage: Array(demo), openAPI: Array(try Data(contentsOf: openAPI)))
     }
 }
