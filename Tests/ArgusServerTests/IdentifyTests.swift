@@ -290,7 +290,8 @@ import Testing
             #expect(zipped.status == .ok)
             #expect(zipped.headers[.contentEncoding] == "gzip")
             #expect(zipped.headers[.vary] == "Accept-Encoding")
-            #expect(zipped.headers[.eTag] == plain.headers[.eTag])
+            let version = try #require(plain.headers[.eTag]).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            #expect(zipped.headers[.eTag] == "\"\(version)-gz\"")
             let packed = Array(buffer: zipped.body)
             #expect(packed.count * 3 < script.count)
             #expect(try RawDeflate.gunzip(packed, maxSize: 1 << 22) == script)
@@ -308,6 +309,16 @@ import Testing
             #expect(head.headers[.contentEncoding] == "gzip")
             #expect(head.headers[.contentLength] == String(packed.count))
             #expect(head.body.readableBytes == 0)
+            // Revalidation with either coding's tag, weak or strong, in a list, or `*`; a stale tag gets the script.
+            for tags in ["\"\(version)-gz\"", "W/\"\(version)\"", "\"old\", W/\"\(version)-gz\"", "*"] {
+                let r = try await client.execute(
+                    uri: "/agent.js", method: .get, headers: [.ifNoneMatch: tags, .acceptEncoding: "gzip"])
+                #expect(r.status == .notModified, "\(tags)")
+                #expect(r.body.readableBytes == 0)
+            }
+            let stale = try await client.execute(uri: "/agent.js", method: .get, headers: [.ifNoneMatch: "\"0123456789ab\""])
+            #expect(stale.status == .ok)
+            #expect(Array(buffer: stale.body) == script)
         }
     }
 

@@ -31,24 +31,41 @@ struct AgentController {
 extension AgentController {
     /// `GET /agent.js`: gzip-compressed (compressed once, when the server starts) for a client
     /// that accepts it, as every browser does; `Vary: Accept-Encoding` keeps shared caches apart.
+    /// Each coding has its own strong ETag (the version, `-gz` for gzip: RFC 9110 §8.8.3), and
+    /// either one revalidates (`If-None-Match`, weak comparison, §13.1.2): the script is the same.
     func agentScript(_ request: Request, withBody: Bool) -> Response {
+        let gzip = Self.acceptsGzip(request.headers[.acceptEncoding])
         var headers = HTTPFields()
         headers[.contentType] = "application/javascript; charset=utf-8"
-        headers[.eTag] = "\"\(assets.version)\""
+        headers[.eTag] = gzip ? "\"\(assets.version)-gz\"" : "\"\(assets.version)\""
         headers[.accessControlAllowOrigin] = "*"
         headers[.vary] = "Accept-Encoding"
         // Versioned URLs (`/agent.js?v=<version>`) never change; the bare URL is revalidated hourly.
         let versioned = request.uri.queryParameters.get("v") == assets.version
         headers[.cacheControl] = versioned ? "public, max-age=31536000, immutable" : "public, max-age=3600"
-        if request.headers[.ifNoneMatch] == "\"\(assets.version)\"" {
+        if let tags = request.headers[.ifNoneMatch],
+            Self.anyTagMatches(tags, [assets.version, "\(assets.version)-gz"])
+        {
             return Response(status: .notModified, headers: headers)
         }
-        let gzip = Self.acceptsGzip(request.headers[.acceptEncoding])
         if gzip { headers[.contentEncoding] = "gzip" }
         let body = gzip ? assets.scriptGzip : assets.script
         headers[.contentLength] = String(body.count)
         return Response(
             status: .ok, headers: headers, body: withBody ? .init(byteBuffer: ByteBuffer(bytes: body)) : .init())
+    }
+
+    /// Whether an `If-None-Match` value (`*`, or a list of entity tags, weak or strong) names one
+    /// of `current` (opaque tags without quotes), by weak comparison.
+    static func anyTagMatches(_ value: String, _ current: [String]) -> Bool {
+        for item in value.split(separator: ",") {
+            var tag = item.trimmingCharacters(in: .whitespaces)
+            if tag == "*" { return true }
+            if tag.hasPrefix("W/") { tag.removeFirst(2) }
+            guard tag.count >= 2, tag.hasPrefix("\""), tag.hasSuffix("\"") else { continue }
+            if current.contains(String(tag.dropFirst().dropLast())) { return true }
+        }
+        return false
     }
 
     /// Whether an `Accept-Encoding` value (RFC 9110 §12.5.3) takes gzip: `gzip` (or `x-gzip`)
