@@ -203,21 +203,18 @@ public struct IdentificationEngine: Sendable {
     ///   was last seen here, whose record fits;
     /// - the browser is not WebKit (its private mode randomises the renderings: too little is
     ///   left to tell identical phones apart);
-    /// - and either the browser came from the very page that visitor was last on, or the
-    ///   address looks like a household's in an environment whose history shows households
-    ///   only (`FleetEvidence` over at least `adoptionEvidence` attachments): in an office, the
-    ///   private visit may as well have been an identical machine's, whose first visit this is.
+    /// - and, under the `fleet` policy only, the browser came from the very page that visitor was
+    ///   last on: there every address may hold identical machines, and the private visit may as
+    ///   well have been another machine's, whose first visit this is. Elsewhere that happens too
+    ///   (an office's first two machines seen, one in a private window), but rarely: on the
+    ///   evaluator's populations 171 of 178 such adoptions were the very browser (docs/identification.md).
     mutating func adoptPrivateOnly(_ o: Observation, instance: UInt64, at time: Int64, tokenMismatch: Bool) -> Decision? {
         guard o.engine != .webkit else { return nil }
         let hosts = index.privateOnlyVisitors(at: o.ip, hardware: o.hardware)
         guard hosts.count == 1 else { return nil }
         var p = index.profile(atSlot: hosts[0])
         guard let match = Similarity.evaluate(o, p, weights) else { return nil }
-        let households =
-            model.policy == .household
-            || (model.adaptive && evidence.attachments >= Self.adoptionEvidence && !evidence.showsFleets)
-        let home = households && index.addressCount(o.ip) <= VisitorIndex.householdLimit
-        guard home || match.navigation == 1 else { return nil }
+        guard model.policy != .fleet || match.navigation == 1 else { return nil }
         return adopt(&p, o, instance: instance, at: time, tokenMismatch: tokenMismatch, confidence: Self.adoptionConfidence)
     }
 
@@ -259,8 +256,6 @@ public struct IdentificationEngine: Sendable {
             topCandidate: p.visitorID, profile: p)
     }
 
-    /// Attachments an `auto` environment needs before its lack of fleets counts (`adoptPrivateOnly`).
-    public static let adoptionEvidence = 100
     /// Adoptions (`adoptPrivateOnly`) were the very browser 77 times out of 77 on the evaluator's
     /// default population, seeds 1–6 (tools/replay.py); reported a little lower.
     public static let adoptionConfidence = 0.97

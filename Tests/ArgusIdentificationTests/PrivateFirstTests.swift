@@ -120,6 +120,25 @@ import Testing
         }
     }
 
+    @Test func atThePrivateVisitsAddressEvenInAnOfficeUnlessThePolicyIsFleet() {
+        for policy in [MatchPolicy.auto, .household, .fleet] {
+            var h = Harness()
+            h.engine = IdentificationEngine(model: DecisionModel(policy: policy))
+            // An office: more browsers at the address than a household has, none of this model.
+            for i in 0..<(VisitorIndex.householdLimit + 1) {
+                var colleague = Browser()
+                colleague.renderer = "ANGLE (Office GPU \(i))"
+                _ = h.visit(colleague, ip: Self.home)
+            }
+            var (a, privateVisit) = Self.privateFirstVisit(&h)
+            // Back in an ordinary window from a search, not from the private visit's page.
+            a.url = "https://shop.example/"
+            a.referrer = "https://www.search.example/?q=shop"
+            let ordinary = h.visit(a, ip: Self.home)
+            #expect((ordinary.visitorID == privateVisit.visitorID) == (policy != .fleet), "\(policy)")
+        }
+    }
+
     @Test func notForSafariWhosePrivateModeRandomisesRenderings() {
         var h = Harness()
         var safari = Browser()
