@@ -240,6 +240,28 @@ public struct IdentificationEngine: Sendable {
         return adopt(&p, o, instance: instance, at: time, tokenMismatch: tokenMismatch, confidence: Self.lookAdoptionConfidence)
     }
 
+    /// Another private visit of a browser met only in private browsing: fingerprint matching
+    /// never offers a private-only visitor, so each private visit would make one more, and the
+    /// browser's first ordinary visit would then find two and take neither (`adoptPrivateOnly`).
+    /// The visit is that visitor's when, as for an adoption at its address, no ordinary visitor
+    /// with this hardware was seen here and exactly one private-only visitor was last seen here,
+    /// outside WebKit and the `fleet` policy, and it shows exactly the same look.
+    mutating func privateAgain(_ o: Observation, instance: UInt64, at time: Int64, tokenMismatch: Bool) -> Decision? {
+        guard o.engine != .webkit, model.policy != .fleet else { return nil }
+        let hosts = index.privateOnlyVisitors(at: o.ip, hardware: o.hardware)
+        guard hosts.count == 1 else { return nil }
+        var p = index.profile(atSlot: hosts[0])
+        guard p.look == o.look, Similarity.evaluate(o, p, weights) != nil else { return nil }
+        let last = p.lastSeenAt
+        p.attachInstance(instance, privateVisit: true)
+        p.absorb(o, at: time)
+        index.upsert(p)
+        return Decision(
+            visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: Self.adoptionConfidence,
+            firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch, instance: instance, candidates: 1,
+            topCandidate: p.visitorID, profile: p)
+    }
+
     /// A private-only visitor becomes the ordinary browser this visit shows.
     private mutating func adopt(
         _ p: inout Profile, _ o: Observation, instance: UInt64, at time: Int64, tokenMismatch: Bool, confidence: Double
@@ -429,6 +451,11 @@ public struct IdentificationEngine: Sendable {
         }
         if !o.looksPrivate, let adopted = adoptPrivateOnlyByLook(o, instance: instance, at: time, tokenMismatch: tokenMismatch) {
             return adopted
+        }
+        if o.looksPrivate, !evaluated.matches.contains(where: { $0.match.address >= 2 }),
+            let again = privateAgain(o, instance: instance, at: time, tokenMismatch: tokenMismatch)
+        {
+            return again
         }
 
         var p = Profile(visitorID: newVisitorID(), observation: o, at: time)

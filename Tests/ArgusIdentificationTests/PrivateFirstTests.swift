@@ -86,7 +86,10 @@ import Testing
     @Test func notWhenTwoPrivateVisitorsShowTheLook() {
         var h = Harness()
         let (a, first) = Self.privateFirstVisit(&h)
-        let (_, second) = Self.privateFirstVisit(&h)  // another private window, or an identical machine's
+        // Another private window elsewhere, or an identical machine's.
+        var elsewhere = a
+        elsewhere.quota = Self.privateQuota
+        let second = h.visit(elsewhere, ip: "203.0.113.5")
         #expect(first.visitorID != second.visitorID)
         let ordinary = h.visit(a, ip: Self.sameNetwork)
         #expect(ordinary.visitorID != first.visitorID)
@@ -117,6 +120,21 @@ import Testing
             a.url = "https://shop.example/checkout"
             a.referrer = "https://shop.example/cart"
             #expect(h.visit(a, ip: Self.sameNetwork).visitorID == privateVisit.visitorID, "\(policy)")
+        }
+    }
+
+    @Test func aSecondPrivateVisitAtTheAddressIsTheSameBrowserWhoseOrdinaryVisitTakesTheIdBack() {
+        for policy in [MatchPolicy.auto, .fleet] {
+            var h = Harness()
+            h.engine = IdentificationEngine(model: DecisionModel(policy: policy))
+            let (a, first) = Self.privateFirstVisit(&h)
+            var again = a
+            again.quota = Self.privateQuota
+            let second = h.visit(again, ip: Self.home)
+            #expect((second.visitorID == first.visitorID) == (policy != .fleet), "\(policy)")
+            #expect(second.profile.ephemeral)
+            let ordinary = h.visit(a, ip: Self.home)
+            #expect((ordinary.visitorID == first.visitorID) == (policy != .fleet), "\(policy)")
         }
     }
 
