@@ -12,7 +12,8 @@ public struct EvaluatorBrowsers: Sendable {
 
     public init() {}
 
-    static func keeps(_ storage: String) -> Bool { storage == "kept" || storage == "cleared" }
+    /// Whether a browser with this storage mode keeps the token it gets back.
+    public static func keeps(_ storage: String) -> Bool { storage == "kept" || storage == "cleared" }
 
     /// The token the browser sends at a visit with this storage mode.
     public mutating func outgoing(device: Int64, storage: String) -> TokenClaim? {

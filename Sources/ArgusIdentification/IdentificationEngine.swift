@@ -209,13 +209,21 @@ public struct IdentificationEngine: Sendable {
     ///   (an office's first two machines seen, one in a private window), but rarely: on the
     ///   evaluator's populations 171 of 178 such adoptions were the very browser (docs/identification.md).
     mutating func adoptPrivateOnly(_ o: Observation, instance: UInt64, at time: Int64, tokenMismatch: Bool) -> Decision? {
+        guard let (host, match) = privateOnlyHere(o), model.policy != .fleet || match.navigation == 1 else { return nil }
+        var p = host
+        return adopt(&p, o, instance: instance, at: time, tokenMismatch: tokenMismatch, confidence: Self.adoptionConfidence)
+    }
+
+    /// The one private-only visitor last seen at this visit's address on its hardware, outside
+    /// WebKit, when its record fits (`adoptPrivateOnly`, `privateAgain`). The caller has checked
+    /// that no ordinary candidate was seen here.
+    private func privateOnlyHere(_ o: Observation) -> (Profile, Similarity.Match)? {
         guard o.engine != .webkit else { return nil }
         let hosts = index.privateOnlyVisitors(at: o.ip, hardware: o.hardware)
         guard hosts.count == 1 else { return nil }
-        var p = index.profile(atSlot: hosts[0])
+        let p = index.profile(atSlot: hosts[0])
         guard let match = Similarity.evaluate(o, p, weights) else { return nil }
-        guard model.policy != .fleet || match.navigation == 1 else { return nil }
-        return adopt(&p, o, instance: instance, at: time, tokenMismatch: tokenMismatch, confidence: Self.adoptionConfidence)
+        return (p, match)
     }
 
     /// The same for a browser whose private visit showed exactly this look (outside WebKit, a
@@ -247,30 +255,22 @@ public struct IdentificationEngine: Sendable {
     /// with this hardware was seen here and exactly one private-only visitor was last seen here,
     /// outside WebKit and the `fleet` policy, and it shows exactly the same look.
     mutating func privateAgain(_ o: Observation, instance: UInt64, at time: Int64, tokenMismatch: Bool) -> Decision? {
-        guard o.engine != .webkit, model.policy != .fleet else { return nil }
-        let hosts = index.privateOnlyVisitors(at: o.ip, hardware: o.hardware)
-        guard hosts.count == 1 else { return nil }
-        var p = index.profile(atSlot: hosts[0])
-        guard p.look == o.look, Similarity.evaluate(o, p, weights) != nil else { return nil }
-        let last = p.lastSeenAt
-        p.attachInstance(instance, privateVisit: true)
-        p.absorb(o, at: time)
-        index.upsert(p)
-        return Decision(
-            visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: Self.adoptionConfidence,
-            firstSeenAt: p.firstSeenAt, lastSeenAt: last, tokenMismatch: tokenMismatch, instance: instance, candidates: 1,
-            topCandidate: p.visitorID, profile: p)
+        guard model.policy != .fleet, let (host, _) = privateOnlyHere(o), host.look == o.look else { return nil }
+        var p = host
+        return adopt(&p, o, instance: instance, at: time, tokenMismatch: tokenMismatch, confidence: Self.adoptionConfidence)
     }
 
-    /// A private-only visitor becomes the ordinary browser this visit shows.
+    /// A private-only visitor takes this visit: an ordinary one makes it the ordinary browser
+    /// the visit shows; another private one leaves it private-only (and, as at any private
+    /// visit, counts no attachment for `FleetEvidence`).
     private mutating func adopt(
         _ p: inout Profile, _ o: Observation, instance: UInt64, at time: Int64, tokenMismatch: Bool, confidence: Double
     ) -> Decision {
         let last = p.lastSeenAt
-        evidence.attachments += 1
-        p.attachInstance(instance, privateVisit: false)
+        if !o.looksPrivate { evidence.attachments += 1 }
+        p.attachInstance(instance, privateVisit: o.looksPrivate)
         p.absorb(o, at: time)
-        p.ephemeral = false
+        if !o.looksPrivate { p.ephemeral = false }
         index.upsert(p)
         return Decision(
             visitorID: p.visitorID, basis: .fingerprint, visitorFound: true, confidence: confidence,
@@ -444,18 +444,16 @@ public struct IdentificationEngine: Sendable {
             }
         }
 
-        if !o.looksPrivate, !evaluated.matches.contains(where: { $0.match.address >= 2 }),
-            let adopted = adoptPrivateOnly(o, instance: instance, at: time, tokenMismatch: tokenMismatch)
+        // A private-only visitor at this address, when no ordinary candidate was seen here.
+        if !evaluated.matches.contains(where: { $0.match.address >= 2 }),
+            let adopted = o.looksPrivate
+                ? privateAgain(o, instance: instance, at: time, tokenMismatch: tokenMismatch)
+                : adoptPrivateOnly(o, instance: instance, at: time, tokenMismatch: tokenMismatch)
         {
             return adopted
         }
         if !o.looksPrivate, let adopted = adoptPrivateOnlyByLook(o, instance: instance, at: time, tokenMismatch: tokenMismatch) {
             return adopted
-        }
-        if o.looksPrivate, !evaluated.matches.contains(where: { $0.match.address >= 2 }),
-            let again = privateAgain(o, instance: instance, at: time, tokenMismatch: tokenMismatch)
-        {
-            return again
         }
 
         var p = Profile(visitorID: newVisitorID(), observation: o, at: time)

@@ -64,7 +64,7 @@ import Testing
         var tokens: [Int64: String] = [:]
         return visits.enumerated().map { number, visit in
             if visit.storage == "cleared" { tokens[visit.device] = nil }
-            let keeps = visit.storage == "kept" || visit.storage == "cleared"
+            let keeps = EvaluatorBrowsers.keeps(visit.storage)
             let id = (keeps ? tokens[visit.device] : nil) ?? "new-\(number)"
             if keeps { tokens[visit.device] = id }
             return id
