@@ -252,20 +252,9 @@ public struct DecisionModel: Sendable {
     /// page after a week, into a new visitor (EngineTests), so it stays at 0.9.
     public var thresholdExpiry = 0.88
 
-    /// A WebKit browser without its token, away from the candidate's addresses, with no known
-    /// visitor showing exactly its look: Safari deletes a site's storage after seven days without a
-    /// visit, so such a visit is most often a return, and its answer, right or wrong, lasts only
-    /// until the next expiry. 0.8 instead of 0.82 (replays, workers' order 1, means): default seeds
-    /// 1–12 +0.0009 strict, +0.0008 continuity, +0.01 points of false merges, `no-token new`
-    /// unchanged; small, households only and 40 % offices +0.0006–0.0020 strict. Without the twins
-    /// condition twice the gain on default, but 1.17 % false merges on one 40 %-offices seed
-    /// (identical Macs). BENCHMARKS.md, sixteenth session.
-    public var thresholdWebKit = 0.8
-
     public func threshold(for f: DecisionFeatures) -> Double {
         if f.privateMode { return thresholdPrivate }
-        var base = f.address >= 2 ? thresholdKnownAddress : threshold
-        if f.webkit && f.address < 2 && f.twins == 0 { base = thresholdWebKit }
+        let base = f.address >= 2 ? thresholdKnownAddress : threshold
         return f.webkitExpiry ? max(base, thresholdExpiry) : base
     }
     /// Close candidates judged by the model for the best (`IdentificationEngine.identify`): at

@@ -297,15 +297,7 @@ struct Harness {
             #expect(f.webkit)
             #expect(f.webkitExpiry == expired)
             #expect(abs(f.silenceDays - Double(silence + 1000) / 86_400_000) < 1e-9)
-            #expect(h.engine.model.threshold(for: f) == (expired ? 0.88 : 0.8))  // no twin: `thresholdWebKit`
-            if !expired {
-                var twin = f
-                twin.twins = 1  // an identical Mac is known (an office): the common bar
-                #expect(h.engine.model.threshold(for: twin) == 0.82)
-                var chrome = f
-                chrome.webkit = false
-                #expect(h.engine.model.threshold(for: chrome) == 0.82)
-            }
+            #expect(h.engine.model.threshold(for: f) == (expired ? 0.88 : 0.82))
             chances.append(h.engine.model.probability(f))
             if expired {
                 #expect(again.visitorID == first.visitorID)
