@@ -231,7 +231,8 @@ public struct DecisionModel: Sendable {
     /// Raw model output → observed share of right answers: what `confidence` reports.
     public var calibration: [(raw: Double, observed: Double)]
     public var threshold = 0.82
-    /// From an address the candidate used (its own network): a lower bar.
+    /// From an address the candidate used, its last or a recent one (`DecisionFeatures.address` 2
+    /// or 3; a recent network alone is not enough): a lower bar.
     public var thresholdKnownAddress = 0.8
     /// A private visit's answer is not kept by the browser, so an error does not last; but its
     /// evidence is weak (WebKit randomises its renderings), and with the trees a bar of 0.82 merged
