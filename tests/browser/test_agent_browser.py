@@ -477,3 +477,81 @@ def test_script_tag_with_an_unknown_site_key_reports_the_error(browser):
         wait_event="argus:result")
     assert out["event"] == "argus:error", out
     assert out["detail"]["code"], out
+
+
+# ---- failures inside sources, and the request's own fields ----
+
+def _collect_on_blank_page(driver, setup_script):
+    """Runs setup_script on a blank page of the server's origin (before the agent loads), then
+    one collection through Argus.load(...).components(); returns the components, the errors the
+    page saw (window 'error' and 'unhandledrejection' events) and the Cache Storage names left."""
+    _blank_page(driver)
+    driver.execute_script(
+        "window.__pageErrors = [];"
+        "window.addEventListener('error', function (e) { window.__pageErrors.push(String(e.message)); });"
+        "window.addEventListener('unhandledrejection', function (e) {"
+        "  window.__pageErrors.push('unhandled: ' + String(e.reason && e.reason.message || e.reason)); });"
+        + setup_script)
+    assert _load_agent(driver) is None
+    driver.set_script_timeout(PAGE_TIMEOUT_S)
+    return driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "Argus.load({publicKey: arguments[0], endpoint: arguments[1]})"
+        ".then(function (a) { return a.components(); })"
+        ".then(function (c) {"
+        "  setTimeout(function () {"  # the agent deletes its probe cache without waiting; give it a moment
+        "    caches.keys().then(function (names) {"
+        "      done({components: c, pageErrors: window.__pageErrors, caches: names}); }); }, 300); },"
+        " function (e) { done({error: String(e && e.message || e)}); });",
+        PUBLIC_KEY, ARGUS_URL)
+
+
+def test_a_source_failing_in_its_callback_is_an_error_value(browser):
+    # The audio source reads its samples in the rendering's callback, outside the collector's
+    # synchronous guard: a throw there must come back as the source's error, not escape to the page
+    # (and not be mistaken for a timeout). Refused high-entropy client hints keep the low-entropy ones.
+    out = _collect_on_blank_page(
+        browser,
+        "AudioBuffer.prototype.getChannelData = function () { throw new Error('samples refused'); };"
+        "if (navigator.userAgentData) {"
+        "  Object.getPrototypeOf(navigator.userAgentData).getHighEntropyValues ="
+        "    function () { return Promise.reject(new Error('hints refused')); };"
+        "}")
+    assert "error" not in out, out
+    components = out["components"]
+    assert components["audio"] is None
+    assert "samples refused" in components["_errors"].get("audio", ""), components["_errors"]
+    assert out["pageErrors"] == [], out["pageErrors"]
+    if browser.execute_script("return !!navigator.userAgentData"):
+        ua = components["uaData"]
+        assert isinstance(ua, dict) and isinstance(ua.get("brands"), list) and ua["brands"], ua
+        assert "platformVersion" not in ua, ua
+        assert "uaData" not in components["_errors"], components["_errors"]
+    # Every other protocol component was still collected.
+    assert components["canvas"] and components["userAgent"], components
+
+
+def test_the_probe_cache_is_deleted_after_collection(browser):
+    out = _collect_on_blank_page(browser, "")
+    assert "error" not in out, out
+    readings = out["components"].get("cacheUsage")
+    assert isinstance(readings, list) and len(readings) == 3, readings
+    assert [n for n in out["caches"] if n.startswith("_argus_probe")] == [], out["caches"]
+
+
+def test_request_fields_of_the_wrong_type_are_refused_before_sending(browser):
+    _blank_page(browser)
+    assert _load_agent(browser) is None
+    browser.set_script_timeout(PAGE_TIMEOUT_S)
+    out = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "Argus.load({publicKey: arguments[0], endpoint: arguments[1]}).then(function (a) {"
+        "  function outcome(options) {"
+        "    return a.get(options).then(function (r) { return {result: r}; },"
+        "      function (e) { return {code: e.code, message: e.message}; }); }"
+        "  return Promise.all([outcome({linkedId: 42}), outcome({tag: ['a']}), outcome({tag: 'x'})]);"
+        "}).then(done, function (e) { done([{error: String(e)}]); });",
+        PUBLIC_KEY, ARGUS_URL)
+    assert [o.get("code") for o in out] == ["invalid_options"] * 3, out
+    assert "linkedId" in out[0]["message"] and "tag" in out[1]["message"], out
+    assert _identify_requests(browser) == 0

@@ -56,6 +56,8 @@
     var self = this;
     options = options || {};
     var timeout = options.timeout > 0 ? options.timeout : this._timeout;
+    var problem = checkIdentifyOptions(options);
+    if (problem) return Promise.reject(problem);
     return Promise.all([this._collect(), readToken()]).then(function (r) {
       var body = {
         v: 1,
@@ -78,6 +80,22 @@
   Agent.prototype.get = function (options) {
     return this._identify(options).then(function (r) { return r.result; });
   };
+
+  // The request's own fields, checked for type before anything is collected or
+  // sent (agent-protocol.md: linkedId a string, tag a JSON object). Their
+  // sizes (256 characters, 16 KiB) are the server's to judge: it counts
+  // characters as it stores them, and its 400 reaches get() as an ArgusError.
+  function checkIdentifyOptions(options) {
+    var linkedId = options.linkedId;
+    if (linkedId != null && typeof linkedId !== 'string') {
+      return argusError('invalid_options', 'linkedId must be a string', 0);
+    }
+    var tag = options.tag;
+    if (tag != null && (typeof tag !== 'object' || Array.isArray(tag))) {
+      return argusError('invalid_options', 'tag must be a JSON object', 0);
+    }
+    return null;
+  }
 
   function checkOptions(options) {
     if (!options || typeof options.publicKey !== 'string' || !options.publicKey) {

@@ -69,20 +69,33 @@
     var settled = false;
     var timer = null;
     var started = now();
+    var syncMs = 0;
+    var armedAt = -1;
     var resolveRun;
     var promise = new Promise(function (resolve) { resolveRun = resolve; });
     function finish(value, error) {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
-      resolveRun({ value: value, error: error || null, ms: now() - started });
+      // A source's own time: its synchronous part, then (asynchronous ones)
+      // the wait once every source has started, not the other sources' turns.
+      var ms = armedAt >= 0 ? syncMs + (now() - armedAt) : now() - started;
+      resolveRun({ value: value, error: error || null, ms: ms });
+    }
+    function settleWith(v) {
+      try {
+        finish(jsonSafe(v));
+      } catch (e) {
+        finish(null, errorMessage(e));
+      }
     }
     try {
       var r = source.fn(ctx);
       if (r && typeof r.then === 'function') {
-        r.then(function (v) { finish(jsonSafe(v)); }, function (e) { finish(null, errorMessage(e)); });
+        syncMs = now() - started;
+        r.then(settleWith, function (e) { finish(null, errorMessage(e)); });
       } else {
-        finish(jsonSafe(r));
+        settleWith(r);
       }
     } catch (e) {
       finish(null, errorMessage(e));
@@ -90,7 +103,9 @@
     return {
       promise: promise,
       arm: function () {
-        if (!settled) timer = setTimeout(function () { finish(null, 'timeout'); }, source.budget);
+        if (settled) return;
+        armedAt = now();
+        timer = setTimeout(function () { finish(null, 'timeout'); }, source.budget);
       }
     };
   }

@@ -31,15 +31,22 @@
         return res.text().then(function (body) { return { status: res.status, body: body }; });
       });
       return new Promise(function (resolve, reject) {
-        if (!controller) {
-          setTimeout(function () { if (timedOut) reject(argusError('timeout', 'request timed out', 0)); }, timeoutMs + 1);
+        // Without AbortController the request cannot be stopped: the answer
+        // is given up on at the deadline, and this timer is cleared if the
+        // request settles first.
+        var giveUp = controller ? null : setTimeout(function () {
+          if (timedOut) reject(argusError('timeout', 'request timed out', 0));
+        }, timeoutMs + 1);
+        function settled() {
+          clearTimeout(timer);
+          if (giveUp) clearTimeout(giveUp);
         }
         request.then(function (r) {
-          clearTimeout(timer);
+          settled();
           if (timedOut) return;
           resolve(r);
         }, function (e) {
-          clearTimeout(timer);
+          settled();
           if (timedOut) reject(argusError('timeout', 'request timed out', 0));
           else reject(argusError('network_error', errorMessage(e), 0));
         });
@@ -53,6 +60,7 @@
       xhr.onload = function () { resolve({ status: xhr.status, body: xhr.responseText }); };
       xhr.onerror = function () { reject(argusError('network_error', 'network error', 0)); };
       xhr.ontimeout = function () { reject(argusError('timeout', 'request timed out', 0)); };
+      xhr.onabort = function () { reject(argusError('network_error', 'request aborted', 0)); };
       xhr.send(text);
     });
   }

@@ -19,11 +19,18 @@
     comp.connect(ac.destination);
     osc.start(0);
     return new Promise(function (resolve, reject) {
+      // Both the event and the promise report the rendering; the first one
+      // settles. Reading the samples runs in a callback, outside the
+      // collector's guard: a throw there rejects instead of escaping to the page.
       function sum(buffer) {
-        var data = buffer.getChannelData(0);
-        var total = 0;
-        for (var i = 4500; i < length; i++) total += Math.abs(data[i]);
-        resolve(total);
+        try {
+          var data = buffer.getChannelData(0);
+          var total = 0;
+          for (var i = 4500; i < length; i++) total += Math.abs(data[i]);
+          resolve(total);
+        } catch (e) {
+          reject(e);
+        }
       }
       ac.oncomplete = function (ev) { sum(ev.renderedBuffer); };
       var p = ac.startRendering();

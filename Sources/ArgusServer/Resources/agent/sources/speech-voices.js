@@ -19,13 +19,15 @@
     if (voices && voices.length) return summary(voices);
     return new Promise(function (resolve) {
       var done = false;
+      var timer = null;
       function finish() {
         if (done) return;
         done = true;
+        if (timer) clearTimeout(timer);
         try { synth.removeEventListener('voiceschanged', finish); } catch (e) { /* ignore */ }
         resolve(summary(synth.getVoices()));
       }
       try { synth.addEventListener('voiceschanged', finish); } catch (e) { /* ignore */ }
-      setTimeout(finish, 60);
+      timer = setTimeout(finish, 60);
     });
   });

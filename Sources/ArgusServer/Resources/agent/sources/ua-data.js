@@ -22,5 +22,9 @@
       base.formFactors = h.formFactors ? listOf(h.formFactors).map(String) : null;
       base.fullVersionList = h.fullVersionList ? brandList(h.fullVersionList) : null;
       return base;
+    }, function () {
+      // The high-entropy values were refused (a policy, a detached frame):
+      // the low-entropy ones above still stand.
+      return base;
     });
   });
