@@ -49,4 +49,56 @@ import Testing
         // A refused request stored nothing.
         #expect(try await h.runtime.store.eventCount(environmentID: nil) == 5)
     }
+
+    @Test func aRequestWhoseTokenArrivesSoonIsHeldNotRefused() {
+        let time = TestClock()
+        let limiter = RateLimiter(clock: time.clock)
+        func admit(_ key: String = "k") -> RateLimiter.Admission {
+            limiter.admit(key, ratePerSecond: 100, burst: 2, maxHoldMs: 50)
+        }
+        #expect(admit() == .now)
+        #expect(admit() == .now)
+        // 100 a second: one token every 10 ms, each held request reserving the next.
+        #expect(admit() == .after(milliseconds: 10))
+        #expect(admit() == .after(milliseconds: 20))
+        #expect(admit() == .after(milliseconds: 30))
+        #expect(admit() == .after(milliseconds: 40))
+        #expect(admit() == .after(milliseconds: 50))
+        // The next would wait 60 ms, beyond the hold: refused, and it reserved nothing.
+        #expect(admit() == .refused(retryAfter: 1))
+        #expect(admit() == .refused(retryAfter: 1))
+        #expect(admit("other") == .now)  // keys have their own buckets
+        time.advance(ms: 20)  // the reservations move up by two tokens
+        #expect(admit() == .after(milliseconds: 40))
+        time.advance(ms: 1000)  // refilled to the burst, no more
+        #expect(admit() == .now)
+        #expect(admit() == .now)
+        #expect(admit() == .after(milliseconds: 10))
+        // Without a hold, admit refuses as acquire does.
+        #expect(limiter.admit("k", ratePerSecond: 100, burst: 2, maxHoldMs: 0) == .refused(retryAfter: 1))
+        #expect(limiter.acquire("k", ratePerSecond: 100, burst: 2) == 1)
+    }
+
+    @Test func identifyOverTheRateIsHeldBrieflyThenRefused() async throws {
+        var config = ArgusConfig()
+        config.publicKeyRate = 50  // a token every 20 ms
+        config.publicKeyBurst = 1
+        config.publicKeyMaxHoldMs = 100
+        let h = try await Harness.make(config: config)
+        defer { h.remove() }
+        try await h.app.test(.router) { client in
+            #expect(try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody()).status == .ok)
+            // The test's clock stands still: five requests reserve the next five tokens (20 … 100 ms
+            // ahead), each answered after its wait; the sixth would wait 120 ms and is refused.
+            let start = ContinuousClock.now
+            for _ in 0..<5 {
+                #expect(try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody()).status == .ok)
+            }
+            #expect(ContinuousClock.now - start >= .milliseconds(20 + 40 + 60 + 80 + 100))
+            let limited = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody())
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] == "1")
+        }
+        #expect(try await h.runtime.store.eventCount(environmentID: nil) == 6)
+    }
 }

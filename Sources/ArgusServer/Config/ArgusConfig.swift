@@ -22,6 +22,10 @@ public struct ArgusConfig: Sendable {
     /// `/v1/identify` requests a second per public key, and the burst (spec §8c: no per-IP limit by default).
     public var publicKeyRate = 2000.0
     public var publicKeyBurst = 4000.0
+    /// An identify over that budget whose turn comes within this many milliseconds is held until
+    /// then rather than refused (`RateLimiter.admit`): a browser is identified a little later
+    /// instead of not at all. 0: refuse at once.
+    public var publicKeyMaxHoldMs: Int64 = 100
     /// `GET /demo/events/{id}` answers (see AgentController); nil: only when listening on loopback.
     public var demoEventsSetting: Bool?
     /// Device API (spec §6) rate limits, requests a minute: per client IP for requests not bound to a tenant
@@ -101,6 +105,7 @@ public struct ArgusConfig: Sendable {
         if let v = env["ARGUS_SECRET_KEY_BURST"].flatMap(Double.init), v >= 1 { c.secretKeyBurst = v }
         if let v = env["ARGUS_PUBLIC_KEY_RATE"].flatMap(Double.init), v > 0 { c.publicKeyRate = v }
         if let v = env["ARGUS_PUBLIC_KEY_BURST"].flatMap(Double.init), v >= 1 { c.publicKeyBurst = v }
+        if let v = env["ARGUS_PUBLIC_KEY_MAX_HOLD_MS"].flatMap(Int64.init), (0...10_000).contains(v) { c.publicKeyMaxHoldMs = v }
         if let v = env["ARGUS_IP_COUNTRY_DB"], !v.isEmpty { c.ipCountryDB = v.split(separator: ",").map(String.init) }
         if let v = env["ARGUS_IP_ASN_DB"], !v.isEmpty { c.ipASNDB = v }
         if let v = env["ARGUS_TOR_EXITS"], !v.isEmpty { c.torExits = v }

@@ -73,8 +73,12 @@ struct IdentifyController {
             throw APIError(.forbidden, "public_key_not_found", "unknown or revoked public key")
         }
         let limits = runtime.config
-        if let wait = runtime.rateLimiter.acquire(key.id, ratePerSecond: limits.publicKeyRate, burst: limits.publicKeyBurst) {
-            throw APIError.tooManyRequests(retryAfter: wait)
+        switch runtime.rateLimiter.admit(
+            key.id, ratePerSecond: limits.publicKeyRate, burst: limits.publicKeyBurst, maxHoldMs: limits.publicKeyMaxHoldMs)
+        {
+        case .now: break
+        case .after(let ms): try await Task.sleep(for: .milliseconds(ms))
+        case .refused(let wait): throw APIError.tooManyRequests(retryAfter: wait)
         }
         if let origin, !key.allowedOrigins.isEmpty, !key.allowedOrigins.contains(origin) {
             throw APIError(.forbidden, "origin_not_allowed", "this public key does not accept requests from \(origin)")

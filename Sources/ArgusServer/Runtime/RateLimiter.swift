@@ -18,6 +18,29 @@ public final class RateLimiter: Sendable {
 
     /// nil when the request may proceed; otherwise the seconds to wait (`Retry-After`).
     public func acquire(_ key: String, ratePerSecond: Double, burst: Double) -> Int? {
+        switch admit(key, ratePerSecond: ratePerSecond, burst: burst, maxHoldMs: 0) {
+        case .now, .after: return nil
+        case .refused(let retryAfter): return retryAfter
+        }
+    }
+
+    /// What a request over its key's budget is told.
+    public enum Admission: Sendable, Equatable {
+        /// Proceed.
+        case now
+        /// Proceed once this many milliseconds have passed: the request's token is reserved and
+        /// arrives by then (`maxHoldMs` allowed it).
+        case after(milliseconds: Int64)
+        /// Refused: the seconds until a token would arrive (`Retry-After`, at least 1).
+        case refused(retryAfter: Int)
+    }
+
+    /// Like `acquire`, but a request whose token arrives within `maxHoldMs` is held until then
+    /// instead of refused (shaping, as nginx's `limit_req` with a delay does). The rate is kept
+    /// all the same: the held request spends its token in advance (the bucket goes below zero),
+    /// so at most `ratePerSecond × maxHoldMs / 1000` requests wait at once and the rest are
+    /// refused. A client a little over the rate is slowed to it, not turned away.
+    public func admit(_ key: String, ratePerSecond: Double, burst: Double, maxHoldMs: Int64) -> Admission {
         let now = clock.nowMs()
         return buckets.withLock { buckets in
             if buckets.count >= Self.maxBuckets {
@@ -29,9 +52,14 @@ public final class RateLimiter: Sendable {
             defer { buckets[key] = b }
             if b.tokens >= 1 {
                 b.tokens -= 1
-                return nil
+                return .now
             }
-            return max(1, Int(((1 - b.tokens) / ratePerSecond).rounded(.up)))
+            let waitMs = Int64(((1 - b.tokens) / ratePerSecond * 1000).rounded(.up))
+            if waitMs <= maxHoldMs {
+                b.tokens -= 1
+                return .after(milliseconds: waitMs)
+            }
+            return .refused(retryAfter: max(1, Int(((1 - b.tokens) / ratePerSecond).rounded(.up))))
         }
     }
 }
