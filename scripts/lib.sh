@@ -1,5 +1,19 @@
 # Helpers shared by the scripts that start a throwaway server (sourced, not run).
 
+# ensure_debian_packages PKG...: installs the Debian packages that are missing,
+# through apt-get (as root, or with sudo otherwise). Safe to run again.
+ensure_debian_packages() {
+  local missing=() p sudo=""
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  echo "==> installing ${missing[*]}" >&2
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
 # json_field JSON KEY: a top-level field of a JSON object (the output of `argus bootstrap --json`).
 json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
