@@ -79,6 +79,48 @@ import Testing
         #expect(limiter.acquire("k", ratePerSecond: 100, burst: 2) == 1)
     }
 
+    @Test func identifyCanBeLimitedPerClientAddress() async throws {
+        var config = ArgusConfig()
+        config.clientIPRate = 1
+        config.clientIPBurst = 2
+        config.publicKeyMaxHoldMs = 0
+        let h = try await Harness.make(config: config)
+        defer { h.remove() }
+        @Sendable func from(_ ip: String) -> HTTPFields {
+            [HTTPField.Name("FPJS-Proxy-Secret")!: h.boot.proxySecret, HTTPField.Name("FPJS-Proxy-Client-IP")!: ip]
+        }
+        try await h.app.test(.router) { client in
+            for _ in 0..<2 {
+                #expect(try await client.execute(uri: "/v1/identify", method: .post, headers: from("198.51.100.7"), body: h.identifyBody()).status == .ok)
+            }
+            let limited = try await client.execute(uri: "/v1/identify", method: .post, headers: from("198.51.100.7"), body: h.identifyBody())
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] == "1")
+            // Another address has its own budget; the key's is far from spent.
+            #expect(try await client.execute(uri: "/v1/identify", method: .post, headers: from("198.51.100.8"), body: h.identifyBody()).status == .ok)
+            h.clock.advance(ms: 1000)  // one token back
+            #expect(try await client.execute(uri: "/v1/identify", method: .post, headers: from("198.51.100.7"), body: h.identifyBody()).status == .ok)
+            #expect(try await client.execute(uri: "/v1/identify", method: .post, headers: from("198.51.100.7"), body: h.identifyBody()).status == .tooManyRequests)
+        }
+        #expect(try await h.runtime.store.eventCount(environmentID: nil) == 4)
+    }
+
+    @Test func theBucketTableStaysBoundedUnderAFloodOfAddresses() {
+        let time = TestClock()
+        let limiter = RateLimiter(clock: time.clock, capacity: 100)
+        #expect(limiter.admit("hot", ratePerSecond: 1, burst: 1, maxHoldMs: 0) == .now)
+        time.advance(ms: 1)
+        for i in 0..<1000 {
+            _ = limiter.admit("ip-\(i)", ratePerSecond: 1, burst: 1, maxHoldMs: 0)
+            #expect(limiter.count <= 100)
+            time.advance(ms: 1)
+        }
+        // The flood's newest addresses keep their spent budgets; the oldest were dropped.
+        #expect(limiter.admit("ip-999", ratePerSecond: 1, burst: 1, maxHoldMs: 0) == .refused(retryAfter: 1))
+        #expect(limiter.admit("ip-0", ratePerSecond: 1, burst: 1, maxHoldMs: 0) == .now)
+        #expect(limiter.admit("hot", ratePerSecond: 1, burst: 1, maxHoldMs: 0) == .now)  // spent, but evicted: its budget back
+    }
+
     @Test func identifyOverTheRateIsHeldBrieflyThenRefused() async throws {
         var config = ArgusConfig()
         config.publicKeyRate = 50  // a token every 20 ms

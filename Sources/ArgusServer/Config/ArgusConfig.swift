@@ -26,6 +26,13 @@ public struct ArgusConfig: Sendable {
     /// then rather than refused (`RateLimiter.admit`): a browser is identified a little later
     /// instead of not at all. 0: refuse at once.
     public var publicKeyMaxHoldMs: Int64 = 100
+    /// `/v1/identify` requests a second per client address within an environment (the address the
+    /// request is identified from: a proxy integration's `FPJS-Proxy-Client-IP`, a trusted proxy's
+    /// `X-Forwarded-For`, else the peer), and the burst; 0: no such limit (the default, spec §8c:
+    /// offices and carrier NAT put thousands of browsers behind one address). A burst of 0 means
+    /// twice the rate. Requests over it are held as over the key's budget (`publicKeyMaxHoldMs`).
+    public var clientIPRate = 0.0
+    public var clientIPBurst = 0.0
     /// `GET /demo/events/{id}` answers (see AgentController); nil: only when listening on loopback.
     public var demoEventsSetting: Bool?
     /// Device API (spec §6) rate limits, requests a minute: per client IP for requests not bound to a tenant
@@ -105,6 +112,8 @@ public struct ArgusConfig: Sendable {
         if let v = env["ARGUS_SECRET_KEY_BURST"].flatMap(Double.init), v >= 1 { c.secretKeyBurst = v }
         if let v = env["ARGUS_PUBLIC_KEY_RATE"].flatMap(Double.init), v > 0 { c.publicKeyRate = v }
         if let v = env["ARGUS_PUBLIC_KEY_BURST"].flatMap(Double.init), v >= 1 { c.publicKeyBurst = v }
+        if let v = env["ARGUS_CLIENT_IP_RATE"].flatMap(Double.init), v >= 0 { c.clientIPRate = v }
+        if let v = env["ARGUS_CLIENT_IP_BURST"].flatMap(Double.init), v >= 0 { c.clientIPBurst = v }
         if let v = env["ARGUS_PUBLIC_KEY_MAX_HOLD_MS"].flatMap(Int64.init), (0...10_000).contains(v) { c.publicKeyMaxHoldMs = v }
         if let v = env["ARGUS_IP_COUNTRY_DB"], !v.isEmpty { c.ipCountryDB = v.split(separator: ",").map(String.init) }
         if let v = env["ARGUS_IP_ASN_DB"], !v.isEmpty { c.ipASNDB = v }

@@ -73,18 +73,16 @@ struct IdentifyController {
             throw APIError(.forbidden, "public_key_not_found", "unknown or revoked public key")
         }
         let limits = runtime.config
-        switch runtime.rateLimiter.admit(
-            key.id, ratePerSecond: limits.publicKeyRate, burst: limits.publicKeyBurst, maxHoldMs: limits.publicKeyMaxHoldMs)
-        {
-        case .now: break
-        case .after(let ms): try await Task.sleep(for: .milliseconds(ms))
-        case .refused(let wait): throw APIError.tooManyRequests(retryAfter: wait)
-        }
+        try await admit(key.id, ratePerSecond: limits.publicKeyRate, burst: limits.publicKeyBurst)
         if let origin, !key.allowedOrigins.isEmpty, !key.allowedOrigins.contains(origin) {
             throw APIError(.forbidden, "origin_not_allowed", "this public key does not accept requests from \(origin)")
         }
 
         let (clientIP, viaProxy) = try await clientIP(request, context: context, environmentID: environmentID)
+        if limits.clientIPRate > 0 {
+            let burst = limits.clientIPBurst > 0 ? limits.clientIPBurst : 2 * limits.clientIPRate
+            try await admit("ip|" + environmentID + "|" + clientIP, ratePerSecond: limits.clientIPRate, burst: max(1, burst))
+        }
         let now = runtime.clock.nowMs()
         let token = identify.token.flatMap(runtime.tokenSigner.verify)
         let visit = Visit(environmentID: environmentID, request: identify, token: token, clientIP: clientIP, timestampMs: now)
@@ -158,6 +156,16 @@ struct IdentifyController {
     /// The browser's address: from a valid proxy integration's header, else
     /// from a trusted reverse proxy's X-Forwarded-For, else the TCP peer; and
     /// whether the request came through a proxy integration with a valid secret.
+    /// Waits for the key's token when it comes within the hold (`ArgusConfig.publicKeyMaxHoldMs`);
+    /// throws 429 with `Retry-After` when it does not.
+    func admit(_ key: String, ratePerSecond: Double, burst: Double) async throws {
+        switch runtime.rateLimiter.admit(key, ratePerSecond: ratePerSecond, burst: burst, maxHoldMs: runtime.config.publicKeyMaxHoldMs) {
+        case .now: break
+        case .after(let ms): try await Task.sleep(for: .milliseconds(ms))
+        case .refused(let wait): throw APIError.tooManyRequests(retryAfter: wait)
+        }
+    }
+
     func clientIP(
         _ request: Request, context: ArgusRequestContext, environmentID: String
     ) async throws -> (ip: String, viaProxy: Bool) {

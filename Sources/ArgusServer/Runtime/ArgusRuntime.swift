@@ -49,7 +49,7 @@ public final class ArgusRuntime: Sendable {
         self.paginationKey = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: masterKey, info: Data("argus pagination v1".utf8), outputByteCount: 32)
         self.keyRing = KeyRing(store: store, clock: clock)
-        self.rateLimiter = RateLimiter(clock: clock)
+        self.rateLimiter = RateLimiter(clock: clock, capacity: config.rateLimitTableCapacity)
         if let requestLimiter {
             self.requestLimiter = requestLimiter
         } else if let url = config.redisURL {

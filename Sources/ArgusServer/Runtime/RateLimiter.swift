@@ -1,9 +1,13 @@
 import Synchronization
 
-/// Token buckets, one per key: `rate` tokens a second, up to `burst`. The
-/// map holds only authenticated keys (requests are limited after their key
-/// is known), so it stays as small as the set of keys in use; idle buckets
-/// are dropped when it grows.
+/// Token buckets, one per key: `rate` tokens a second, up to `burst`. Keys are
+/// API keys (a few) and, with the identify endpoint's per-client-IP limit on,
+/// client addresses (as many as a flood brings): the table holds at most
+/// `capacity` buckets. When a new key finds it full, buckets idle for a minute
+/// are dropped (they would be full again), then, if that frees less than a
+/// quarter, the least recently used ones until a quarter is free (amortised
+/// O(log n) per new key): the error is on the side of giving an evicted
+/// client its budget back.
 public final class RateLimiter: Sendable {
     struct Bucket: Sendable {
         var tokens: Double
@@ -11,10 +15,16 @@ public final class RateLimiter: Sendable {
     }
 
     let clock: ArgusClock
+    public let capacity: Int
     private let buckets = Mutex<[String: Bucket]>([:])
-    static let maxBuckets = 100_000
 
-    public init(clock: ArgusClock) { self.clock = clock }
+    public init(clock: ArgusClock, capacity: Int = 100_000) {
+        self.clock = clock
+        self.capacity = max(4, capacity)
+    }
+
+    /// Buckets held now (tests prove the bound with it).
+    public var count: Int { buckets.withLock { $0.count } }
 
     /// nil when the request may proceed; otherwise the seconds to wait (`Retry-After`).
     public func acquire(_ key: String, ratePerSecond: Double, burst: Double) -> Int? {
@@ -43,9 +53,7 @@ public final class RateLimiter: Sendable {
     public func admit(_ key: String, ratePerSecond: Double, burst: Double, maxHoldMs: Int64) -> Admission {
         let now = clock.nowMs()
         return buckets.withLock { buckets in
-            if buckets.count >= Self.maxBuckets {
-                buckets = buckets.filter { now - $0.value.updatedMs < 60_000 }
-            }
+            if buckets[key] == nil, buckets.count >= capacity { Self.evict(&buckets, now: now, capacity: capacity) }
             var b = buckets[key] ?? Bucket(tokens: burst, updatedMs: now)
             b.tokens = min(burst, b.tokens + Double(max(0, now - b.updatedMs)) / 1000 * ratePerSecond)
             b.updatedMs = now
@@ -61,5 +69,13 @@ public final class RateLimiter: Sendable {
             }
             return .refused(retryAfter: max(1, Int(((1 - b.tokens) / ratePerSecond).rounded(.up))))
         }
+    }
+
+    private static func evict(_ buckets: inout [String: Bucket], now: Int64, capacity: Int) {
+        buckets = buckets.filter { now - $0.value.updatedMs < 60_000 }
+        let target = capacity - capacity / 4
+        guard buckets.count > target else { return }
+        let drop = buckets.sorted { $0.value.updatedMs < $1.value.updatedMs }.prefix(buckets.count - target)
+        for (key, _) in drop { buckets.removeValue(forKey: key) }
     }
 }
