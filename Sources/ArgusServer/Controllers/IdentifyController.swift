@@ -153,9 +153,6 @@ struct IdentifyController {
 
     static let openResponseVersion = "argus-1"
 
-    /// The browser's address: from a valid proxy integration's header, else
-    /// from a trusted reverse proxy's X-Forwarded-For, else the TCP peer; and
-    /// whether the request came through a proxy integration with a valid secret.
     /// Waits for the key's token when it comes within the hold (`ArgusConfig.publicKeyMaxHoldMs`);
     /// throws 429 with `Retry-After` when it does not.
     func admit(_ key: String, ratePerSecond: Double, burst: Double) async throws {
@@ -166,6 +163,9 @@ struct IdentifyController {
         }
     }
 
+    /// The browser's address: from a valid proxy integration's header, else
+    /// from a trusted reverse proxy's X-Forwarded-For, else the TCP peer; and
+    /// whether the request came through a proxy integration with a valid secret.
     func clientIP(
         _ request: Request, context: ArgusRequestContext, environmentID: String
     ) async throws -> (ip: String, viaProxy: Bool) {
