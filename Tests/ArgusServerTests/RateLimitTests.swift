@@ -140,6 +140,10 @@ import Testing
             let limited = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody())
             #expect(limited.status == .tooManyRequests)
             #expect(limited.headers[.retryAfter] == "1")
+            // Operators see both: the held ones counted by limit, the refused one by its status.
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"argus_identify_held_total{limit="public_key"} 5"#))
+            #expect(metrics.contains(#"argus_identify_held_total{limit="client_ip"} 0"#))
         }
         #expect(try await h.runtime.store.eventCount(environmentID: nil) == 6)
     }

@@ -4,11 +4,30 @@ import ArgusStorage
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Prometheus
 
 /// `POST /v1/identify` (agent-protocol.md): validates, authenticates the
 /// public key, identifies, stores the event, answers the agent.
 struct IdentifyController {
     let runtime: ArgusRuntime
+    /// `argus_identify_held_total{limit="public_key"|"client_ip"}`: requests held for their token
+    /// (`admit`); refused ones show as `argus_http_requests_total{status="429"}`.
+    let held: [Limit: Counter]
+
+    enum Limit: String, CaseIterable { case publicKey = "public_key", clientIP = "client_ip" }
+
+    init(runtime: ArgusRuntime) {
+        self.runtime = runtime
+        var held: [Limit: Counter] = [:]
+        for limit in Limit.allCases {
+            held[limit] = runtime.metrics.makeCounter(
+                descriptor: .init(
+                    namespace: "argus", metricName: "identify_held", unitName: "total",
+                    helpText: "Identify requests held until their rate-limit token arrived, by limit"),
+                labels: [("limit", limit.rawValue)])
+        }
+        self.held = held
+    }
 
     static let proxySecretHeader = HTTPField.Name("FPJS-Proxy-Secret")!
     static let proxyClientIPHeader = HTTPField.Name("FPJS-Proxy-Client-IP")!
@@ -73,7 +92,7 @@ struct IdentifyController {
             throw APIError(.forbidden, "public_key_not_found", "unknown or revoked public key")
         }
         let limits = runtime.config
-        try await admit(key.id, ratePerSecond: limits.publicKeyRate, burst: limits.publicKeyBurst)
+        try await admit(key.id, .publicKey, ratePerSecond: limits.publicKeyRate, burst: limits.publicKeyBurst)
         if let origin, !key.allowedOrigins.isEmpty, !key.allowedOrigins.contains(origin) {
             throw APIError(.forbidden, "origin_not_allowed", "this public key does not accept requests from \(origin)")
         }
@@ -81,7 +100,7 @@ struct IdentifyController {
         let (clientIP, viaProxy) = try await clientIP(request, context: context, environmentID: environmentID)
         if limits.clientIPRate > 0 {
             let burst = limits.clientIPBurst > 0 ? limits.clientIPBurst : 2 * limits.clientIPRate
-            try await admit("ip|" + environmentID + "|" + clientIP, ratePerSecond: limits.clientIPRate, burst: max(1, burst))
+            try await admit("ip|" + environmentID + "|" + clientIP, .clientIP, ratePerSecond: limits.clientIPRate, burst: max(1, burst))
         }
         let now = runtime.clock.nowMs()
         let token = identify.token.flatMap(runtime.tokenSigner.verify)
@@ -155,10 +174,12 @@ struct IdentifyController {
 
     /// Waits for the key's token when it comes within the hold (`ArgusConfig.publicKeyMaxHoldMs`);
     /// throws 429 with `Retry-After` when it does not.
-    func admit(_ key: String, ratePerSecond: Double, burst: Double) async throws {
+    func admit(_ key: String, _ limit: Limit, ratePerSecond: Double, burst: Double) async throws {
         switch runtime.rateLimiter.admit(key, ratePerSecond: ratePerSecond, burst: burst, maxHoldMs: runtime.config.publicKeyMaxHoldMs) {
         case .now: break
-        case .after(let ms): try await Task.sleep(for: .milliseconds(ms))
+        case .after(let ms):
+            held[limit]?.increment()
+            try await Task.sleep(for: .milliseconds(ms))
         case .refused(let wait): throw APIError.tooManyRequests(retryAfter: wait)
         }
     }
