@@ -18,15 +18,8 @@ struct IdentifyController {
 
     init(runtime: ArgusRuntime) {
         self.runtime = runtime
-        var held: [Limit: Counter] = [:]
-        for limit in Limit.allCases {
-            held[limit] = runtime.metrics.makeCounter(
-                descriptor: .init(
-                    namespace: "argus", metricName: "identify_held", unitName: "total",
-                    helpText: "Identify requests held until their rate-limit token arrived, by limit"),
-                labels: [("limit", limit.rawValue)])
-        }
-        self.held = held
+        held = runtime.metrics.argusCounters(
+            "identify_held", label: "limit", help: "Identify requests held until their rate-limit token arrived, by limit")
     }
 
     static let proxySecretHeader = HTTPField.Name("FPJS-Proxy-Secret")!

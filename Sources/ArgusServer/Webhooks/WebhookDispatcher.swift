@@ -45,15 +45,7 @@ public final class WebhookDispatcher: Service, Sendable {
         self.leaseMs = c.webhookLeaseMs
         self.pollMs = c.webhookPollMs
         self.random = random
-        var attempts: [WebhookCompletion.Outcome.Kind: Counter] = [:]
-        for kind in WebhookCompletion.Outcome.Kind.allCases {
-            attempts[kind] = runtime.metrics.makeCounter(
-                descriptor: .init(
-                    namespace: "argus", metricName: "webhook_attempts", unitName: "total",
-                    helpText: "Webhook delivery attempts by result"),
-                labels: [("result", kind.rawValue)])
-        }
-        self.attempts = attempts
+        attempts = runtime.metrics.argusCounters("webhook_attempts", label: "result", help: "Webhook delivery attempts by result")
     }
 
     public func run() async throws {
