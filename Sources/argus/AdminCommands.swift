@@ -125,6 +125,11 @@ struct Keys: AsyncParsableCommand {
         @Option(name: .customLong("allowed-origins"), help: "Public keys: comma-separated origins (default: any).")
         var allowedOrigins: String?
         @Option(help: "A label for the key.") var name: String = ""
+        @Option(
+            help:
+                "Requests a second for this key instead of the server's default: public keys on /v1/identify (burst twice that; default ARGUS_PUBLIC_KEY_RATE), secret keys on the Server API (default ARGUS_SECRET_KEY_RATE)."
+        )
+        var rate: Int?
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() async throws {
@@ -147,12 +152,13 @@ struct Keys: AsyncParsableCommand {
                 }
                 let origins = (allowedOrigins ?? "").split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
                 let created = try await p.createKey(
-                    environment: env, kind: kind, scopes: scopeList, allowedOrigins: origins, name: name)
+                    environment: env, kind: kind, scopes: scopeList, allowedOrigins: origins, name: name, rate: rate)
                 if json {
                     var o: JSON = ["id": .string(created.record.id), "key": .string(created.key), "kind": .string(kind.rawValue)]
                     if case .object(var obj) = o {
                         obj["environment"] = env.map { .string($0.name) } ?? .null
                         if kind == .secret { obj["scopes"] = JSON(strings: created.record.scopes.map(\.rawValue)) }
+                        if let rate = created.record.rateLimitPerSecond { obj["rate"] = .int(Int64(rate)) }
                         o = .object(obj)
                     }
                     printJSON(o)

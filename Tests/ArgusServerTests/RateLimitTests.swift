@@ -79,6 +79,37 @@ import Testing
         #expect(limiter.acquire("k", ratePerSecond: 100, burst: 2) == 1)
     }
 
+    @Test func aPublicKeysOwnRateReplacesTheServersForIdentify() async throws {
+        var config = ArgusConfig()
+        config.publicKeyMaxHoldMs = 0
+        let h = try await Harness.make(config: config)
+        defer { h.remove() }
+        let p = Provisioning(runtime: h.runtime)
+        let environment = h.boot.environment
+        let slow = try await p.createKey(environment: environment, kind: .public, rate: 1)
+        #expect(slow.record.rateLimitPerSecond == 1)
+        try await h.app.test(.router) { client in
+            // Burst twice the rate, then one a second; the server's default (2,000 a second) still
+            // applies to the environment's other key.
+            for _ in 0..<2 {
+                #expect(try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody(publicKey: slow.key)).status == .ok)
+            }
+            let limited = try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody(publicKey: slow.key))
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] == "1")
+            #expect(try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody()).status == .ok)
+            h.clock.advance(ms: 1000)
+            #expect(try await client.execute(uri: "/v1/identify", method: .post, body: h.identifyBody(publicKey: slow.key)).status == .ok)
+        }
+        // A rate is refused where it means nothing, or when it is not a rate.
+        await #expect(throws: Provisioning.ProvisioningError.self) {
+            _ = try await p.createKey(environment: environment, kind: .proxy, rate: 5)
+        }
+        await #expect(throws: Provisioning.ProvisioningError.self) {
+            _ = try await p.createKey(environment: environment, kind: .public, rate: 0)
+        }
+    }
+
     @Test func identifyCanBeLimitedPerClientAddress() async throws {
         var config = ArgusConfig()
         config.clientIPRate = 1

@@ -27,6 +27,8 @@ public struct Provisioning: Sendable {
         case environmentNotFound(String)
         case invalidName(String)
         case scopesNotAllowed(KeyKind)
+        case rateNotAllowed(KeyKind)
+        case invalidRate(Int)
         case cannotRevealProxySecret
 
         public var description: String {
@@ -35,6 +37,8 @@ public struct Provisioning: Sendable {
             case .environmentNotFound(let n): return "no environment named '\(n)'"
             case .invalidName(let n): return "invalid environment name '\(n)': use 1-64 of [A-Za-z0-9_.-]"
             case .scopesNotAllowed(let k): return "scopes apply to secret keys only, not \(k.rawValue) keys"
+            case .rateNotAllowed(let k): return "a rate applies to public and secret keys, not \(k.rawValue) secrets"
+            case .invalidRate(let r): return "invalid rate \(r): requests a second, 1 or more"
             case .cannotRevealProxySecret: return "the stored proxy secret cannot be decrypted with this master key"
             }
         }
@@ -62,25 +66,32 @@ public struct Provisioning: Sendable {
     }
 
     /// Creates a key. `environment` nil: a workspace-wide key.
+    /// `rate`: requests a second this key may make instead of the server's default: a public key
+    /// on `/v1/identify` (burst twice that), a secret key on the Server API.
     public func createKey(
-        environment: EnvironmentRecord?, kind: KeyKind, scopes: [Scope]? = nil, allowedOrigins: [String] = [], name: String = ""
+        environment: EnvironmentRecord?, kind: KeyKind, scopes: [Scope]? = nil, allowedOrigins: [String] = [], name: String = "",
+        rate: Int? = nil
     ) async throws -> CreatedKey {
         let now = runtime.clock.nowMs()
         let id = Identifiers.keyID()
+        if let rate {
+            if kind == .proxy { throw ProvisioningError.rateNotAllowed(kind) }
+            if rate < 1 { throw ProvisioningError.invalidRate(rate) }
+        }
         switch kind {
         case .public:
             if scopes != nil { throw ProvisioningError.scopesNotAllowed(kind) }
             let value = Identifiers.publicKey()
             let record = KeyRecord(
                 id: id, environmentID: environment?.id, kind: .public, publicValue: value, allowedOrigins: allowedOrigins,
-                name: name, createdAt: now)
+                name: name, createdAt: now, rateLimitPerSecond: rate)
             try await store.insertKey(record)
             return CreatedKey(record: record, key: value)
         case .secret:
             let secret = Identifiers.secretKey()
             let record = KeyRecord(
                 id: id, environmentID: environment?.id, kind: .secret, secretHash: SecretHash.sha256Hex(secret),
-                scopes: scopes ?? Scope.allCases, name: name, createdAt: now)
+                scopes: scopes ?? Scope.allCases, name: name, createdAt: now, rateLimitPerSecond: rate)
             try await store.insertKey(record)
             return CreatedKey(record: record, key: secret)
         case .proxy:

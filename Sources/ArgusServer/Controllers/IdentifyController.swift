@@ -85,7 +85,10 @@ struct IdentifyController {
             throw APIError(.forbidden, "public_key_not_found", "unknown or revoked public key")
         }
         let limits = runtime.config
-        try await admit(key.id, .publicKey, ratePerSecond: limits.publicKeyRate, burst: limits.publicKeyBurst)
+        // The key's own rate (`argus keys create --rate`, burst twice that), else the server's.
+        try await admit(
+            key.id, .publicKey, ratePerSecond: key.rateLimitPerSecond.map(Double.init) ?? limits.publicKeyRate,
+            burst: key.rateLimitPerSecond.map { 2 * Double($0) } ?? limits.publicKeyBurst)
         if let origin, !key.allowedOrigins.isEmpty, !key.allowedOrigins.contains(origin) {
             throw APIError(.forbidden, "origin_not_allowed", "this public key does not accept requests from \(origin)")
         }
