@@ -32,6 +32,25 @@ import Testing
         }
     }
 
+    @Test func aSecretKeysOwnRateReplacesTheServers() async throws {
+        var config = ArgusConfig()
+        config.secretKeyBurst = 1  // the burst is the larger of this and the key's rate
+        let h = try await Harness.make(config: config)
+        defer { h.remove() }
+        let own = try await Provisioning(runtime: h.runtime).createKey(environment: h.boot.environment, kind: .secret, rate: 2)
+        try await h.app.test(.router) { client async throws in
+            let uri = "/v4/events/1708102555327.NLOjmg"
+            for _ in 0..<2 {
+                #expect(try await client.execute(uri: uri, method: .get, headers: bearer(own.key)).status == .notFound)
+            }
+            #expect(try await client.execute(uri: uri, method: .get, headers: bearer(own.key)).status == .tooManyRequests)
+            // The bootstrap key keeps the server's 50 a second.
+            for _ in 0..<3 {
+                #expect(try await client.execute(uri: uri, method: .get, headers: bearer(h.boot.secretKey)).status == .notFound)
+            }
+        }
+    }
+
     @Test func identifyIsLimitedPerPublicKeyNotPerAddress() async throws {
         var config = ArgusConfig()
         config.publicKeyRate = 5
