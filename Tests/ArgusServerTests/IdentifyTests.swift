@@ -220,12 +220,15 @@ import Testing
             #expect(allowed.status == .ok)
             #expect(allowed.headers[.accessControlAllowOrigin] == "https://shop.example")
             #expect(allowed.headers[.vary] == "Origin")
+            // A page on another origin may read a 429's Retry-After (the agent waits that long once).
+            #expect(allowed.headers[.accessControlExposeHeaders] == "Retry-After")
 
             let denied = try await client.execute(
                 uri: "/v1/identify", method: .post, headers: [.origin: "https://evil.example"],
                 body: h.identifyBody(publicKey: restricted.key))
             #expect(denied.status == .forbidden)
             #expect(denied.errorCode == "origin_not_allowed")
+            #expect(denied.headers[.accessControlExposeHeaders] == "Retry-After")
         }
     }
 

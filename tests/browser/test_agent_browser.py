@@ -555,3 +555,32 @@ def test_request_fields_of_the_wrong_type_are_refused_before_sending(browser):
     assert [o.get("code") for o in out] == ["invalid_options"] * 3, out
     assert "linkedId" in out[0]["message"] and "tag" in out[1]["message"], out
     assert _identify_requests(browser) == 0
+
+
+def test_a_rate_limited_identification_is_retried_once_after_retry_after(browser):
+    if not (ARGUS_BIN and ARGUS_DATA_DIR and ENVIRONMENT):
+        pytest.skip("needs ARGUS_BIN and ARGUS_DATA_DIR to create a key with its own rate")
+    # One identification a second, burst two: the third get() in a row draws a 429 with
+    # Retry-After: 1, waits that second, and succeeds on its one retry.
+    key = _argus_json("keys", "create", "--environment", ENVIRONMENT, "--kind", "public", "--rate", "1")["key"]
+    _blank_page(browser)
+    assert _load_agent(browser) is None
+    browser.set_script_timeout(PAGE_TIMEOUT_S)
+    out = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "Argus.load({publicKey: arguments[0], endpoint: arguments[1]}).then(function (a) {"
+        "  return a.get().then(function () { return a.get(); }).then(function (second) {"
+        "    var t0 = Date.now();"
+        "    return a.get().then(function (third) { return {second: second, third: third, ms: Date.now() - t0}; });"
+        "  });"
+        "}).then(done, function (e) { done({error: {code: e.code, status: e.status, message: e.message}}); });",
+        key, ARGUS_URL)
+    assert "error" not in out, out
+    assert out["third"]["visitorId"] == out["second"]["visitorId"], out
+    assert out["ms"] >= 900, out
+    statuses = browser.execute_script(
+        "return performance.getEntriesByType('resource').filter(function (e) {"
+        " return e.name.indexOf('/v1/identify') >= 0; }).map(function (e) { return e.responseStatus; })")
+    assert len(statuses) == 4, statuses
+    if all(isinstance(s, int) and s > 0 for s in statuses):
+        assert statuses == [200, 200, 429, 200], statuses

@@ -59,7 +59,12 @@ struct IdentifyController {
 
     func addCORS(_ headers: inout HTTPFields, origin: String?) {
         headers[.vary] = "Origin"
-        if let origin { headers[.accessControlAllowOrigin] = origin }
+        if let origin {
+            headers[.accessControlAllowOrigin] = origin
+            // Not a safelisted response header: without this a page on another origin cannot read
+            // how long a 429 asks it to wait (the agent retries once after it).
+            headers[.accessControlExposeHeaders] = "Retry-After"
+        }
     }
 
     func handle(_ request: inout Request, context: ArgusRequestContext, origin: String?) async throws -> Response {

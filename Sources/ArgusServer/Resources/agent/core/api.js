@@ -12,6 +12,10 @@
 
   var COLLECTION_CACHE_MS = 3000;
   var DEFAULT_REQUEST_TIMEOUT_MS = 10000;
+  // A 429 is retried once if its Retry-After is at most this, and the request's time
+  // left after the wait is at least MIN_RETRY_TIME_MS.
+  var MAX_RETRY_AFTER_MS = 5000;
+  var MIN_RETRY_TIME_MS = 1000;
   var DEFAULT_CHECK_INTERVAL_MS = 5 * 60 * 1000;
 
   function defaultEndpoint() {
@@ -69,13 +73,28 @@
         referrer: clampString(String(document.referrer || ''), MAX_URL_CHARS),
         components: r[0]
       };
-      return postIdentify(self._endpoint, body, timeout);
+      return postWithOneRetry(self._endpoint, body, timeout);
     }).then(function (json) {
       var parsed = readIdentifyResponse(json);
       var stored = parsed.token ? writeToken(parsed.token) : Promise.resolve();
       return stored.then(function () { return { result: parsed.result, raw: parsed.raw }; });
     });
   };
+
+  // A 429 (the site's key over its budget at the server) is retried once, after the
+  // Retry-After it names, when that still fits in the request's time; otherwise, or
+  // when the retry fails too, get() rejects with the ArgusError (code, status, retryAfter).
+  function postWithOneRetry(endpoint, body, timeoutMs) {
+    var started = now();
+    return postIdentify(endpoint, body, timeoutMs).then(null, function (e) {
+      var waitMs = e && e.status === 429 && e.retryAfter != null ? e.retryAfter * 1000 : -1;
+      var left = timeoutMs - (now() - started) - waitMs;
+      if (waitMs < 0 || waitMs > MAX_RETRY_AFTER_MS || left < MIN_RETRY_TIME_MS) throw e;
+      return new Promise(function (resolve) { setTimeout(resolve, waitMs); }).then(function () {
+        return postIdentify(endpoint, body, left);
+      });
+    });
+  }
 
   Agent.prototype.get = function (options) {
     return this._identify(options).then(function (r) { return r.result; });

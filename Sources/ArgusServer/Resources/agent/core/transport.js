@@ -12,6 +12,12 @@
     return e;
   }
 
+  // Seconds a 429's Retry-After asks for (delay-seconds only), or null.
+  function retryAfterSeconds(value) {
+    var s = typeof value === 'string' ? value.trim() : '';
+    return /^[0-9]{1,6}$/.test(s) ? parseInt(s, 10) : null;
+  }
+
   function httpPost(url, text, timeoutMs) {
     if (typeof window.fetch === 'function') {
       var controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
@@ -28,7 +34,9 @@
         cache: 'no-store',
         signal: controller ? controller.signal : undefined
       }).then(function (res) {
-        return res.text().then(function (body) { return { status: res.status, body: body }; });
+        return res.text().then(function (body) {
+          return { status: res.status, body: body, retryAfter: res.headers.get('Retry-After') };
+        });
       });
       return new Promise(function (resolve, reject) {
         // Without AbortController the request cannot be stopped: the answer
@@ -57,7 +65,9 @@
       xhr.open('POST', url, true);
       xhr.setRequestHeader('Content-Type', 'text/plain;charset=UTF-8');
       xhr.timeout = timeoutMs;
-      xhr.onload = function () { resolve({ status: xhr.status, body: xhr.responseText }); };
+      xhr.onload = function () {
+        resolve({ status: xhr.status, body: xhr.responseText, retryAfter: xhr.getResponseHeader('Retry-After') });
+      };
       xhr.onerror = function () { reject(argusError('network_error', 'network error', 0)); };
       xhr.ontimeout = function () { reject(argusError('timeout', 'request timed out', 0)); };
       xhr.onabort = function () { reject(argusError('network_error', 'request aborted', 0)); };
@@ -80,10 +90,11 @@
       var json = parseJSON(r.body);
       if (r.status < 200 || r.status > 299) {
         var err = json && json.error;
-        if (err && typeof err === 'object') {
-          throw argusError(String(err.code || 'http_' + r.status), String(err.message || 'HTTP ' + r.status), r.status);
-        }
-        throw argusError('http_' + r.status, 'HTTP ' + r.status, r.status);
+        var e = err && typeof err === 'object'
+          ? argusError(String(err.code || 'http_' + r.status), String(err.message || 'HTTP ' + r.status), r.status)
+          : argusError('http_' + r.status, 'HTTP ' + r.status, r.status);
+        if (r.status === 429) e.retryAfter = retryAfterSeconds(r.retryAfter);
+        throw e;
       }
       if (!json || typeof json !== 'object') {
         throw argusError('bad_response', 'the server answered with something other than a JSON object', r.status);
