@@ -539,19 +539,27 @@ def test_the_probe_cache_is_deleted_after_collection(browser):
     assert [n for n in out["caches"] if n.startswith("_argus_probe")] == [], out["caches"]
 
 
-def test_request_fields_of_the_wrong_type_are_refused_before_sending(browser):
-    _blank_page(browser)
-    assert _load_agent(browser) is None
-    browser.set_script_timeout(PAGE_TIMEOUT_S)
-    out = browser.execute_async_script(
+def _run_with_agent(driver, public_key, body):
+    """On a blank page of the server's origin: loads the agent, runs `body` (JavaScript with the
+    agent as `a`, returning a value or a Promise of one) and returns its result, or
+    {"error": {code, status, message}} when it rejects."""
+    _blank_page(driver)
+    assert _load_agent(driver) is None
+    driver.set_script_timeout(PAGE_TIMEOUT_S)
+    return driver.execute_async_script(
         "var done = arguments[arguments.length - 1];"
-        "Argus.load({publicKey: arguments[0], endpoint: arguments[1]}).then(function (a) {"
-        "  function outcome(options) {"
-        "    return a.get(options).then(function (r) { return {result: r}; },"
-        "      function (e) { return {code: e.code, message: e.message}; }); }"
-        "  return Promise.all([outcome({linkedId: 42}), outcome({tag: ['a']}), outcome({tag: 'x'})]);"
-        "}).then(done, function (e) { done([{error: String(e)}]); });",
-        PUBLIC_KEY, ARGUS_URL)
+        "Argus.load({publicKey: arguments[0], endpoint: arguments[1]}).then(function (a) {" + body + "})"
+        ".then(done, function (e) { done({error: {code: e.code, status: e.status, message: e.message}}); });",
+        public_key, ARGUS_URL)
+
+
+def test_request_fields_of_the_wrong_type_are_refused_before_sending(browser):
+    out = _run_with_agent(
+        browser, PUBLIC_KEY,
+        "function outcome(options) {"
+        "  return a.get(options).then(function (r) { return {result: r}; },"
+        "    function (e) { return {code: e.code, message: e.message}; }); }"
+        "return Promise.all([outcome({linkedId: 42}), outcome({tag: ['a']}), outcome({tag: 'x'})]);")
     assert [o.get("code") for o in out] == ["invalid_options"] * 3, out
     assert "linkedId" in out[0]["message"] and "tag" in out[1]["message"], out
     assert _identify_requests(browser) == 0
@@ -563,18 +571,12 @@ def test_a_rate_limited_identification_is_retried_once_after_retry_after(browser
     # One identification a second, burst two: the third get() in a row draws a 429 with
     # Retry-After: 1, waits that second, and succeeds on its one retry.
     key = _argus_json("keys", "create", "--environment", ENVIRONMENT, "--kind", "public", "--rate", "1")["key"]
-    _blank_page(browser)
-    assert _load_agent(browser) is None
-    browser.set_script_timeout(PAGE_TIMEOUT_S)
-    out = browser.execute_async_script(
-        "var done = arguments[arguments.length - 1];"
-        "Argus.load({publicKey: arguments[0], endpoint: arguments[1]}).then(function (a) {"
-        "  return a.get().then(function () { return a.get(); }).then(function (second) {"
-        "    var t0 = Date.now();"
-        "    return a.get().then(function (third) { return {second: second, third: third, ms: Date.now() - t0}; });"
-        "  });"
-        "}).then(done, function (e) { done({error: {code: e.code, status: e.status, message: e.message}}); });",
-        key, ARGUS_URL)
+    out = _run_with_agent(
+        browser, key,
+        "return a.get().then(function () { return a.get(); }).then(function (second) {"
+        "  var t0 = Date.now();"
+        "  return a.get().then(function (third) { return {second: second, third: third, ms: Date.now() - t0}; });"
+        "});")
     assert "error" not in out, out
     assert out["third"]["visitorId"] == out["second"]["visitorId"], out
     assert out["ms"] >= 900, out
