@@ -33,6 +33,8 @@ public struct ArgusConfig: Sendable {
     /// twice the rate. Requests over it are held as over the key's budget (`publicKeyMaxHoldMs`).
     public var clientIPRate = 0.0
     public var clientIPBurst = 0.0
+    /// The per-address burst in force: `clientIPBurst`, or twice the rate when that is 0; at least 1.
+    var clientIPBurstInForce: Double { max(1, clientIPBurst > 0 ? clientIPBurst : 2 * clientIPRate) }
     /// `GET /demo/events/{id}` answers (see AgentController); nil: only when listening on loopback.
     public var demoEventsSetting: Bool?
     /// Device API (spec §6) rate limits, requests a minute: per client IP for requests not bound to a tenant

@@ -100,8 +100,8 @@ struct IdentifyController {
 
         let (clientIP, viaProxy) = try await clientIP(request, context: context, environmentID: environmentID)
         if limits.clientIPRate > 0 {
-            let burst = limits.clientIPBurst > 0 ? limits.clientIPBurst : 2 * limits.clientIPRate
-            try await admit("ip|" + environmentID + "|" + clientIP, .clientIP, ratePerSecond: limits.clientIPRate, burst: max(1, burst))
+            try await admit(
+                "ip|" + environmentID + "|" + clientIP, .clientIP, ratePerSecond: limits.clientIPRate, burst: limits.clientIPBurstInForce)
         }
         let now = runtime.clock.nowMs()
         let token = identify.token.flatMap(runtime.tokenSigner.verify)

@@ -53,7 +53,10 @@ public final class RateLimiter: Sendable {
     public func admit(_ key: String, ratePerSecond: Double, burst: Double, maxHoldMs: Int64) -> Admission {
         let now = clock.nowMs()
         return buckets.withLock { buckets in
-            if buckets[key] == nil, buckets.count >= capacity { Self.evict(&buckets, now: now, capacity: capacity) }
+            if buckets[key] == nil, buckets.count >= capacity {
+                // Idle a minute: full again (bursts are seconds); then the least recently used.
+                makeRoom(in: &buckets, capacity: capacity, live: { now - $0.updatedMs < 60_000 }, rank: \.updatedMs)
+            }
             var b = buckets[key] ?? Bucket(tokens: burst, updatedMs: now)
             b.tokens = min(burst, b.tokens + Double(max(0, now - b.updatedMs)) / 1000 * ratePerSecond)
             b.updatedMs = now
@@ -67,15 +70,7 @@ public final class RateLimiter: Sendable {
                 b.tokens -= 1
                 return .after(milliseconds: waitMs)
             }
-            return .refused(retryAfter: max(1, Int(((1 - b.tokens) / ratePerSecond).rounded(.up))))
+            return .refused(retryAfter: max(1, Int((waitMs + 999) / 1000)))
         }
-    }
-
-    private static func evict(_ buckets: inout [String: Bucket], now: Int64, capacity: Int) {
-        buckets = buckets.filter { now - $0.value.updatedMs < 60_000 }
-        let target = capacity - capacity / 4
-        guard buckets.count > target else { return }
-        let drop = buckets.sorted { $0.value.updatedMs < $1.value.updatedMs }.prefix(buckets.count - target)
-        for (key, _) in drop { buckets.removeValue(forKey: key) }
     }
 }

@@ -48,17 +48,25 @@ public final class BoundedGCRALimiter: RequestLimiter {
                 let wait = tat - tolerance - now
                 return Int(max(1, (wait + 999_999) / 1_000_000))
             }
-            if table[key] == nil, table.count >= capacity { evict(&table, now: now) }
+            if table[key] == nil, table.count >= capacity {
+                makeRoom(in: &table, capacity: capacity, live: { $0 > now }, rank: { $0 })
+            }
             table[key] = tat + interval
             return nil
         }
     }
+}
 
-    private func evict(_ table: inout [String: Int64], now: Int64) {
-        table = table.filter { $0.value > now }
-        let target = capacity - capacity / 4
-        guard table.count > target else { return }
-        let drop = table.sorted { $0.value < $1.value }.prefix(table.count - target)
-        for (key, _) in drop { table.removeValue(forKey: key) }
-    }
+/// The in-memory limiters' room for a new key (`BoundedGCRALimiter`, `RateLimiter`): entries no
+/// longer `live` go first (they lose nothing), then, if that freed less than a quarter of
+/// `capacity`, those of lowest `rank` (the nearest to a full budget) until a quarter is
+/// free. Amortised O(log n) per new key under a flood of distinct keys.
+func makeRoom<Value>(
+    in table: inout [String: Value], capacity: Int, live: (Value) -> Bool, rank: (Value) -> Int64
+) {
+    table = table.filter { live($0.value) }
+    let target = capacity - capacity / 4
+    guard table.count > target else { return }
+    let drop = table.sorted { rank($0.value) < rank($1.value) }.prefix(table.count - target)
+    for (key, _) in drop { table.removeValue(forKey: key) }
 }
